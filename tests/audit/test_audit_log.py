@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from xinyong.audit.log import Actor, record_event, verify_chain
+from xinyong.audit.models import AuditEntry
+
+
+def _write(session: Session, n: int) -> None:
+    for i in range(n):
+        record_event(
+            session,
+            Actor("user:clerk", "10.0.0.5"),
+            "record.update",
+            "record",
+            i,
+            purpose="核实异议",
+            detail={"i": i},
+        )
+    session.commit()
+
+
+def test_intact_log_verifies(session: Session) -> None:
+    _write(session, 5)
+    count, problems = verify_chain(session)
+    assert count == 5
+    assert problems == []
+
+
+def test_entries_carry_who_what_when_where_why(session: Session) -> None:
+    _write(session, 1)
+    entry = session.get(AuditEntry, 1)
+    assert entry is not None
+    assert (entry.actor, entry.action, entry.target_id, entry.ip, entry.purpose) == (
+        "user:clerk",
+        "record.update",
+        "0",
+        "10.0.0.5",
+        "核实异议",
+    )
+
+
+def test_altered_entry_is_named(session: Session) -> None:
+    _write(session, 5)
+    session.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(actor="user:someone"))
+    session.commit()
+    _, problems = verify_chain(session)
+    assert [p.seq for p in problems] == [3]
+    assert "#3" in problems[0].message and "篡改" in problems[0].message
+
+
+def test_deleted_middle_entry_is_named(session: Session) -> None:
+    _write(session, 5)
+    session.execute(delete(AuditEntry).where(AuditEntry.seq == 2))
+    session.commit()
+    _, problems = verify_chain(session)
+    assert [p.seq for p in problems] == [2]
+    assert "#2" in problems[0].message and "删除" in problems[0].message
+
+
+def test_deleted_last_entry_is_named(session: Session) -> None:
+    _write(session, 4)
+    session.execute(delete(AuditEntry).where(AuditEntry.seq == 4))
+    session.commit()
+    _, problems = verify_chain(session)
+    assert [p.seq for p in problems] == [4]
+    assert "#4" in problems[0].message
+
+
+def test_rewritten_entry_with_recomputed_hash_is_caught(session: Session) -> None:
+    from xinyong.audit.log import entry_digest
+
+    _write(session, 4)
+    entry = session.get(AuditEntry, 2)
+    assert entry is not None
+    entry.purpose = "改写的用途"
+    entry.entry_hash = entry_digest(entry)
+    session.commit()
+    _, problems = verify_chain(session)
+    assert [p.seq for p in problems] == [2]

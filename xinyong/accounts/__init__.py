@@ -1,0 +1,1 @@
+"""Departments, staff users, login sessions and API keys."""

@@ -1,0 +1,21 @@
+"""Staff roles and what each may do."""
+
+from __future__ import annotations
+
+ROLES: dict[str, str] = {
+    "admin": "信用办管理员",
+    "data_officer": "部门数据报送员",
+    "reviewer": "审核员",
+    "auditor": "审计员",
+}
+
+API_SCOPES: dict[str, str] = {
+    "read": "查询主体与信用记录（政务共享视图）",
+    "ingest": "报送数据",
+    "checks": "信用核查",
+    "admin": "管理",
+}
+
+
+def role_label(role: str) -> str:
+    return ROLES[role]

@@ -1,0 +1,1 @@
+"""The unified API (统一接口服务): FastAPI application and routers."""

@@ -1,0 +1,56 @@
+"""The FastAPI application: API, offline OpenAPI page and the portal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from xinyong import __version__
+from xinyong.api.routers import catalog, health, subjects
+from xinyong.catalog.registry import get_catalog
+
+DESCRIPTION = """
+信用（xinyong）公共信用信息平台统一接口。
+
+* 未携带凭证时返回**公开视图**：仅公开目录项、公示期内的记录，个人身份证号码脱敏。
+* 政务系统使用 `X-API-Key` 请求头（权限范围 `read`）获得政务共享视图；查询自然人须说明用途，
+  每次查询均记入审计日志。
+"""
+
+
+def create_app() -> FastAPI:
+    get_catalog()  # a broken catalog stops start-up here, naming the file
+    app = FastAPI(
+        title="信用 xinyong 公共信用信息平台 API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
+    swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
+    app.mount("/static/swagger", StaticFiles(directory=swagger_dir), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="信用 xinyong API 文档",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    app.include_router(health.router)
+    app.include_router(subjects.router)
+    app.include_router(catalog.router)
+    from xinyong.portal.routes import router as portal_router
+    from xinyong.portal.routes import static_files
+
+    app.mount("/static/portal", static_files(), name="portal-static")
+    app.include_router(portal_router)
+    return app

@@ -1,0 +1,115 @@
+"""Response models; their examples document the OpenAPI page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SubjectSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "914405007080295548",
+                    "ref": "914405007080295548",
+                    "name": "示范市鸿泰贸易有限公司",
+                    "kind": "enterprise",
+                    "kind_label": "企业",
+                    "region": "440500",
+                }
+            ]
+        }
+    )
+
+    code: str = Field(description="统一社会信用代码；自然人为脱敏后的身份证号码（公开视图）")
+    ref: str = Field(
+        description="可用于 /api/v1/subjects/{code} 的引用（自然人为不可逆的 P 开头引用）"
+    )
+    name: str
+    kind: str = Field(description="主体类别：enterprise、individual_business、natural_person 等")
+    kind_label: str
+    region: str | None = None
+
+
+class SubjectList(BaseModel):
+    items: list[SubjectSummary]
+    total: int
+
+
+class RecordOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1201,
+                    "item": "admin_penalty",
+                    "item_name": "行政处罚信息",
+                    "decision_date": "2026-05-01",
+                    "valid_from": None,
+                    "valid_to": "2026-05-01",
+                    "publicity_until": "2027-04-30",
+                    "severity": "general",
+                    "amount_yuan": "2000.00",
+                    "disputed": False,
+                    "fields": {
+                        "CF_WSH": "示市监罚〔2026〕12号",
+                        "CF_CFLB": ["罚款"],
+                        "CF_NR_FK": "0.2",
+                    },
+                    "labels": {"CF_WSH": "行政处罚决定书文号"},
+                }
+            ]
+        }
+    )
+
+    id: int
+    item: str
+    item_name: str
+    decision_date: date | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    publicity_until: date | None = Field(None, description="公示截止日（含当日）")
+    severity: str | None = Field(None, description="处罚轻重：minor、general、serious")
+    amount_yuan: Decimal | None = Field(None, description="金额（元）")
+    disputed: bool = Field(False, description="存在异议、正在核实")
+    fields: dict[str, Any]
+    labels: dict[str, str]
+    status: str | None = Field(None, description="仅政务视图：active、withdrawn、repaired ...")
+    version: int | None = None
+    published_at: datetime | None = None
+    batch_id: int | None = None
+
+
+class SubjectDetail(SubjectSummary):
+    legal_representative: str | None = None
+    address: str | None = None
+    registered_on: date | None = None
+    former_names: list[str] = []
+    counts: dict[str, int] = Field(description="按目录项统计的记录数")
+    records: list[RecordOut]
+
+
+class CatalogItemSummary(BaseModel):
+    code: str
+    catalog_number: str
+    name: str
+    category: str
+    openness: str
+    publicity: str
+    legal_basis: str
+    update_frequency: str
+    subject_kinds: list[str]
+    fields: list[dict[str, Any]]
+
+
+class CatalogOut(BaseModel):
+    items: list[CatalogItemSummary]
+    total: int
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])

@@ -1,0 +1,137 @@
+"""Writing to and verifying the hash-chained audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.audit.models import AuditEntry, AuditHead
+from xinyong.clock import utcnow
+
+GENESIS = "0" * 64
+_HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: ``user:NAME``, ``apikey:PREFIX``, ``cli:NAME`` or ``system``."""
+
+    name: str
+    ip: str | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls("system")
+
+
+def entry_digest(entry: AuditEntry) -> str:
+    payload = [
+        entry.seq,
+        entry.at.isoformat(timespec="microseconds"),
+        entry.actor,
+        entry.action,
+        entry.target_type,
+        entry.target_id,
+        entry.ip,
+        entry.purpose,
+        entry.detail,
+        entry.prev_hash,
+    ]
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _lock_head(session: Session) -> AuditHead:
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=_HEAD_ID, last_seq=0, last_hash=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def record_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str | int,
+    purpose: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (it commits with the change it records)."""
+    head = _lock_head(session)
+    entry = AuditEntry(
+        seq=head.last_seq + 1,
+        at=utcnow(),
+        actor=actor.name,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        ip=actor.ip,
+        purpose=purpose,
+        detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
+        prev_hash=head.last_hash,
+    )
+    entry.entry_hash = entry_digest(entry)
+    session.add(entry)
+    head.last_seq = entry.seq
+    head.last_hash = entry.entry_hash
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int
+    message: str
+
+
+def _iter_entries(session: Session) -> Iterator[AuditEntry]:
+    yield from session.execute(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=5000)
+    ).scalars()
+
+
+def verify_chain(session: Session) -> tuple[int, list[Problem]]:
+    """Check every entry; return (entries checked, problems found, each naming an entry)."""
+    problems: list[Problem] = []
+    expected_seq = 1
+    prev_hash = GENESIS
+    count = 0
+    for entry in _iter_entries(session):
+        count += 1
+        if entry.seq > expected_seq:
+            gap = (
+                f"#{expected_seq}"
+                if entry.seq == expected_seq + 1
+                else f"#{expected_seq}-#{entry.seq - 1}"
+            )
+            problems.append(Problem(expected_seq, f"审计条目 {gap} 已被删除"))
+        if entry_digest(entry) != entry.entry_hash:
+            problems.append(Problem(entry.seq, f"审计条目 #{entry.seq} 的内容被篡改（哈希不符）"))
+        elif entry.prev_hash != prev_hash and entry.seq == expected_seq:
+            problems.append(
+                Problem(
+                    entry.seq - 1,
+                    f"审计条目 #{entry.seq - 1} 已被改写（#{entry.seq} 记录的前序哈希与之不符）",
+                )
+            )
+        prev_hash = entry.entry_hash
+        expected_seq = entry.seq + 1
+    head = session.get(AuditHead, _HEAD_ID)
+    last_seq = head.last_seq if head else 0
+    if last_seq >= expected_seq:
+        gap = f"#{expected_seq}" if last_seq == expected_seq else f"#{expected_seq}-#{last_seq}"
+        problems.append(Problem(expected_seq, f"审计条目 {gap}（日志末尾）已被删除"))
+    elif head is not None and head.last_hash != prev_hash:
+        problems.append(Problem(last_seq, f"审计条目 #{last_seq} 与日志头记录的哈希不符"))
+    return count, problems

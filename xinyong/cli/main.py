@@ -1,0 +1,25 @@
+"""Entry point: ``xinyong COMMAND``. Every command uses XINYONG_DATABASE_URL."""
+
+from __future__ import annotations
+
+import click
+
+from xinyong import __version__
+from xinyong.cli import accounts, audit, catalog, codes, db, demo, serve
+
+
+@click.group(help="信用 xinyong：公共信用信息平台命令行。数据库由 XINYONG_DATABASE_URL 指定。")
+@click.version_option(__version__, prog_name="xinyong")
+def cli() -> None:
+    pass
+
+
+cli.add_command(db.db)
+cli.add_command(catalog.catalog)
+cli.add_command(codes.codes)
+cli.add_command(demo.demo)
+cli.add_command(serve.serve)
+cli.add_command(accounts.users)
+cli.add_command(accounts.apikeys)
+cli.add_command(accounts.departments)
+cli.add_command(audit.audit)

@@ -1,0 +1,17 @@
+"""Import every model module so that the metadata (and Alembic) sees all tables."""
+
+from xinyong.accounts import models as accounts_models
+from xinyong.audit import models as audit_models
+from xinyong.db.base import Base
+from xinyong.ingest import models as ingest_models
+from xinyong.records import models as records_models
+from xinyong.subjects import models as subjects_models
+
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit_models",
+    "ingest_models",
+    "records_models",
+    "subjects_models",
+]

@@ -1,0 +1,1 @@
+"""A synthetic demo city: departments, subjects and records across the catalog."""

@@ -1,0 +1,1 @@
+"""Data aggregation: collect, clean, transform, link and load departments' records."""

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xinyong.clock import utcnow
+from xinyong.db.base import Base, JsonType
+
+
+class Batch(Base):
+    """One submitted file or push (批次): who, when, what, and how it ended."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    source_name: Mapped[str | None] = mapped_column(String(300))
+    file_hash: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="loading")
+    counts: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    duration_s: Mapped[float | None] = mapped_column(Float)

@@ -1,0 +1,1 @@
+"""The public portal (信用城市网站): server-rendered pages."""

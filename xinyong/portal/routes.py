@@ -1,0 +1,70 @@
+"""Portal pages: home with one search box, search results, the subject's credit page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from xinyong.api.deps import catalog_dep, get_db
+from xinyong.catalog.registry import Catalog
+from xinyong.clock import today
+from xinyong.records.views import Audience
+from xinyong.settings import get_settings
+from xinyong.subjects.service import SubjectError, find_subject, search_subjects
+from xinyong.subjects.views import subject_detail, subject_summary
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=str(HERE / "static"))
+
+
+def _render(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
+    context.setdefault("city", get_settings().city_name)
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "default-src 'self'"
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return _render(request, "home.html")
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(request: Request, q: str = "", db: Session = Depends(get_db)) -> HTMLResponse:
+    error = None
+    results: list[dict[str, object]] = []
+    total = 0
+    if q.strip():
+        try:
+            subjects, total = search_subjects(db, q, include_persons=False, limit=50)
+            results = [subject_summary(s, Audience.public) for s in subjects]
+        except SubjectError as exc:
+            error = str(exc)
+    return _render(request, "search.html", q=q, results=results, total=total, error=error)
+
+
+@router.get("/subjects/{code}", response_class=HTMLResponse)
+def subject_page(
+    request: Request,
+    code: str,
+    db: Session = Depends(get_db),
+    catalog: Catalog = Depends(catalog_dep),
+) -> HTMLResponse:
+    subject = find_subject(db, code)
+    if subject is None:
+        return _render(request, "not_found.html", status=404, code=code)
+    detail = subject_detail(db, subject, catalog, Audience.public, today())
+    names = {code: item.name for code, item in catalog.items.items()}
+    return _render(request, "subject.html", s=detail, item_names=names)

@@ -1,0 +1,1 @@
+"""Dual publicity and publicity periods (公示期)."""

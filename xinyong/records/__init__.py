@@ -1,0 +1,1 @@
+"""Credit records: one fact about one subject from one source, versioned."""

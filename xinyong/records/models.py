@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xinyong.clock import utcnow
+from xinyong.db.base import Base, JsonType
+
+RECORD_STATUSES = ("active", "withdrawn", "repaired", "expired", "revoked")
+
+
+class Record(Base):
+    """One version of one record.
+
+    ``record_key`` identifies the record across versions (a hash of the catalog item and its
+    natural-key fields). A correction inserts version n+1 and closes version n by setting
+    ``superseded_at``; ``recorded_at``/``superseded_at`` answer "what did it say on date D".
+    """
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("record_key", "version", name="uq_records_key_version"),
+        Index("ix_records_subject_current", "subject_id", "is_current"),
+        Index("ix_records_item_decision", "item", "decision_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    record_key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    item: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    publicity_end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    severity: Mapped[str | None] = mapped_column(String(16))
+    amount_yuan: Mapped[Decimal | None] = mapped_column(Numeric(20, 2))
+    fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    original_row: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime)

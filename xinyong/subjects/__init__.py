@@ -1,0 +1,1 @@
+"""Subject databases: organizations by USCC, natural persons by resident ID."""
