@@ -122,6 +122,7 @@ class Columns(BaseModel):
     amount_yuan: str | None = None
     status: str | None = None
     penalty_categories: str | None = None
+    penalty_content: str | None = None  # text checked against amount_wan
     source_department: str | None = None
 
 

@@ -7,11 +7,13 @@ Dual publicity records are already published. Loading uses bulk inserts.
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import polars as pl
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -23,8 +25,15 @@ from xinyong.demo import vocabulary as v
 from xinyong.demo.facts import BUILDERS, DemoDepartment, DemoSubject
 from xinyong.demo.identities import IdentityMaker
 from xinyong.privacy.ids import get_protector
-from xinyong.records.models import Record
-from xinyong.records.store import record_row, subject_key_of
+from xinyong.records.derive import values_frame
+from xinyong.records.store import (
+    IDENTITY,
+    OUTCOME,
+    SUBJECT_ID,
+    prepare_records,
+    subject_key_of,
+    write_versions,
+)
 from xinyong.subjects.models import Subject, SubjectName
 from xinyong.subjects.service import person_columns
 
@@ -281,50 +290,57 @@ class CityBuilder:
             return None  # waiting for review
         return datetime.combine(decided + timedelta(days=self.rng.randrange(1, 6)), time(10))
 
-    def _rows_for(self, p: _Planned, now: datetime) -> Iterator[dict[str, Any]]:
+    def _plan_for(self, p: _Planned) -> list[tuple[str, date]]:
         plan: list[tuple[str, date]] = []
         if p.subject.kind == "natural_person":
             for code, share, most in PERSON_ITEMS:
                 plan += [(code, self._decided()) for _ in range(self._count(share, most))]
-        else:
-            plan.append(("registration_basics", self._decided(20 * 365)))
-            for code, share, most in ORGANIZATION_ITEMS:
-                if code == "tax_credit_grade" and p.subject.kind != "enterprise":
-                    continue
-                plan += [(code, self._decided()) for _ in range(self._count(share, most))]
-        for item_code, decided in plan:
-            item = self.catalog.item(item_code)
+            return plan
+        plan.append(("registration_basics", self._decided(20 * 365)))
+        for code, share, most in ORGANIZATION_ITEMS:
+            if code == "tax_credit_grade" and p.subject.kind != "enterprise":
+                continue
+            plan += [(code, self._decided()) for _ in range(self._count(share, most))]
+        return plan
+
+    def _values_for(self, p: _Planned) -> Iterator[tuple[str, dict[str, Any]]]:
+        for item_code, decided in self._plan_for(p):
             department, department_id = self._issuer(item_code)
             values = BUILDERS[item_code](self.rng, p.subject, department, decided)
-            yield record_row(
-                item,
-                p.subject_id,
-                p.identity,
-                values,
-                department_id=department_id,
-                published_at=self._published(item_code, decided),
-                now=now,
+            values.update(
+                {
+                    SUBJECT_ID: p.subject_id,
+                    IDENTITY: p.identity,
+                    "_department_id": department_id,
+                    "_published_at": self._published(item_code, decided),
+                }
             )
+            yield item_code, values
+
+    def _flush(self, item_code: str, rows: list[dict[str, Any]]) -> int:
+        item = self.catalog.item(item_code)
+        frame = values_frame(item, rows).with_columns(
+            pl.Series(SUBJECT_ID, [r[SUBJECT_ID] for r in rows]),
+            pl.Series(IDENTITY, [r[IDENTITY] for r in rows]),
+            pl.Series("_department_id", [r["_department_id"] for r in rows]),
+            pl.Series("_published_at", [r["_published_at"] for r in rows], dtype=pl.Datetime("us")),
+        )
+        prepared = prepare_records(item, frame, department_id=None)
+        prepared = prepared.unique(subset="record_key", keep="first", maintain_order=True)
+        written = write_versions(self.session, prepared)
+        return int((written[OUTCOME] != "unchanged").sum())
 
     def load_records(self, planned: list[_Planned], tick: Callable[[int], None]) -> int:
-        now = utcnow()
         total = 0
-        seen: set[str] = set()
-        buffer: list[dict[str, Any]] = []
+        pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for p in planned:
-            for row in self._rows_for(p, now):
-                if row["record_key"] in seen:
-                    continue
-                seen.add(row["record_key"])
-                buffer.append(row)
-            if len(buffer) >= CHUNK:
-                self.session.execute(insert(Record), buffer)
-                total += len(buffer)
-                buffer = []
+            for item_code, values in self._values_for(p):
+                pending[item_code].append(values)
+                if len(pending[item_code]) >= CHUNK:
+                    total += self._flush(item_code, pending.pop(item_code))
             tick(1)
-        if buffer:
-            self.session.execute(insert(Record), buffer)
-            total += len(buffer)
+        for item_code, rows in pending.items():
+            total += self._flush(item_code, rows)
         return total
 
 

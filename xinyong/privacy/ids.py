@@ -1,8 +1,8 @@
 """Keyed hashing and encryption of personal ID numbers.
 
-A database copy holds only HMAC-SHA256 digests (for exact lookup) and Fernet tokens (for
-authorised recovery). Both keys derive from XINYONG_SECRET_KEY, which is kept apart from the
-database.
+A database copy holds only HMAC-SHA256 digests (for exact lookup) and AES-256-GCM ciphertexts
+with a random nonce (for authorised recovery). Both keys derive from XINYONG_SECRET_KEY,
+which is kept apart from the database.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from xinyong.identifiers.resident_id import mask_resident_id
@@ -29,17 +30,19 @@ def _derive(secret: bytes, purpose: bytes) -> bytes:
 class IdProtector:
     def __init__(self, secret: bytes) -> None:
         self._hash_key = _derive(secret, b"id-lookup-hash")
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"id-encryption")))
+        self._aead = AESGCM(_derive(secret, b"id-encryption"))
 
     def lookup_hash(self, id_number: str) -> str:
         return hmac.new(self._hash_key, id_number.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def encrypt(self, id_number: str) -> str:
-        return ENCRYPTED_PREFIX + self._fernet.encrypt(id_number.encode("utf-8")).decode("ascii")
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, id_number.encode("utf-8"), None)
+        return ENCRYPTED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
     def decrypt(self, token: str) -> str:
-        raw = token.removeprefix(ENCRYPTED_PREFIX)
-        return self._fernet.decrypt(raw.encode("ascii")).decode("utf-8")
+        raw = base64.urlsafe_b64decode(token.removeprefix(ENCRYPTED_PREFIX).encode("ascii"))
+        return self._aead.decrypt(raw[:12], raw[12:], None).decode("utf-8")
 
     def masked(self, token: str) -> str:
         """Masked public form of an encrypted value (or of a plain value)."""

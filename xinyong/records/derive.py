@@ -1,103 +1,167 @@
-"""Typed common columns of a record, derived from its item's own fields via the catalog."""
+"""Typed common columns of records, derived from the items' own fields through the catalog.
+
+Vectorised over a Polars frame of cleaned field values (ISO dates, decimal strings, lists for
+code sets), so that a single save and a bulk load of millions of rows share one implementation.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
-from xinyong.catalog.schema import CatalogItem
-from xinyong.publicity.periods import penalty_publicity_end, penalty_severity
+import polars as pl
 
-WAN = Decimal(10000)
-INVALID_STATUS_VALUES = {"无效"}
+from xinyong.catalog.schema import CatalogItem, FieldType
+from xinyong.publicity.periods import TIER_ORDER, penalty_rules
 
-
-@dataclass(frozen=True)
-class CommonColumns:
-    decision_date: date | None
-    valid_from: date | None
-    valid_to: date | None
-    publicity_end: date | None
-    severity: str | None
-    amount_yuan: Decimal | None
-    status: str
-
-
-def _date(values: dict[str, Any], code: str | None) -> date | None:
-    value = values.get(code) if code else None
-    return date.fromisoformat(value) if value else None
+INVALID_STATUS_VALUES = ["无效"]
+DERIVED = (
+    "decision_date",
+    "valid_from",
+    "valid_to",
+    "publicity_end",
+    "severity",
+    "amount_yuan",
+    "status",
+)
 
 
-def _decimal(values: dict[str, Any], code: str | None) -> Decimal | None:
-    value = values.get(code) if code else None
-    return Decimal(str(value)) if value not in (None, "") else None
+def _date(code: str | None) -> pl.Expr:
+    if code is None:
+        return pl.lit(None, dtype=pl.Date)
+    return pl.col(code).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
 
 
-def _amount_yuan(item: CatalogItem, values: dict[str, Any]) -> Decimal | None:
-    wan = _decimal(values, item.columns.amount_wan)
-    if wan is not None:
-        return (wan * WAN).quantize(Decimal("0.01"))
-    return _decimal(values, item.columns.amount_yuan)
-
-
-def _publicity_end(
-    item: CatalogItem,
-    values: dict[str, Any],
-    decided: date | None,
-    valid_to: date | None,
-    severity: str | None,
-) -> date | None:
-    rule = item.publicity.rule
-    if rule == "while_valid":
-        return valid_to + timedelta(days=1) if valid_to else None
-    if rule == "years" and decided is not None:
-        assert item.publicity.years is not None
-        try:
-            return decided.replace(year=decided.year + item.publicity.years)
-        except ValueError:  # 29 February
-            return decided.replace(year=decided.year + item.publicity.years, day=28)
-    if rule == "penalty_tiers" and decided is not None and severity is not None:
-        return penalty_publicity_end(decided, severity, _date(values, item.columns.publicity_end))
-    return None
-
-
-def derive_columns(item: CatalogItem, values: dict[str, Any]) -> CommonColumns:
+def _amount_yuan(item: CatalogItem) -> pl.Expr:
     cols = item.columns
-    decided = _date(values, cols.decision_date)
-    valid_to = _date(values, cols.valid_to)
-    severity = None
-    if cols.penalty_categories and decided is not None:
-        categories = values.get(cols.penalty_categories) or []
-        severity = penalty_severity(list(categories), _decimal(values, cols.amount_wan), decided)
-    status_value = values.get(cols.status) if cols.status else None
-    return CommonColumns(
-        decision_date=decided,
-        valid_from=_date(values, cols.valid_from),
-        valid_to=valid_to,
-        publicity_end=_publicity_end(item, values, decided, valid_to, severity),
-        severity=severity,
-        amount_yuan=_amount_yuan(item, values),
-        status="revoked" if status_value in INVALID_STATUS_VALUES else "active",
+    if cols.amount_wan:
+        wan = pl.col(cols.amount_wan).cast(pl.Decimal(24, 6), strict=False)
+        return (wan * 10000).cast(pl.Decimal(20, 2))
+    if cols.amount_yuan:
+        return pl.col(cols.amount_yuan).cast(pl.Decimal(20, 2), strict=False)
+    return pl.lit(None, dtype=pl.Decimal(20, 2))
+
+
+def _severity(item: CatalogItem) -> pl.Expr:
+    """minor / general / serious, by the severity rule in force on the decision date."""
+    cols = item.columns
+    if not cols.penalty_categories:
+        return pl.lit(None, dtype=pl.String)
+    decided = _date(cols.decision_date)
+    base = pl.col(cols.penalty_categories).list.eval(pl.element().str.split("-").list.first())
+    wan = (
+        pl.col(cols.amount_wan).cast(pl.Float64, strict=False)
+        if cols.amount_wan
+        else pl.lit(None, dtype=pl.Float64)
+    )
+    result = pl.lit(None, dtype=pl.String)
+    for rule in penalty_rules().severity:  # later rules override earlier ones
+        serious = base.list.eval(pl.element().is_in(list(rule.serious_categories))).list.any()
+        serious = serious | (wan >= float(rule.serious_fine_wan)).fill_null(False)
+        minor = base.list.eval(pl.element().is_in(list(rule.minor_categories))).list.all()
+        tier = (
+            pl.when(serious)
+            .then(pl.lit("serious"))
+            .when(minor & (base.list.len() > 0))
+            .then(pl.lit("minor"))
+            .otherwise(pl.lit("general"))
+        )
+        result = pl.when(decided >= pl.lit(rule.effective_from)).then(tier).otherwise(result)
+    return pl.when(decided.is_null()).then(None).otherwise(result)
+
+
+def _penalty_end(item: CatalogItem, severity: pl.Expr) -> pl.Expr:
+    """Exclusive end of publication for penalties, from the regime in force on the decision."""
+    decided = _date(item.columns.decision_date)
+    end = pl.lit(None, dtype=pl.Date)
+    for regime in penalty_rules().regimes:
+        in_force = decided >= pl.lit(regime.effective_from)
+        if regime.effective_to is not None:
+            in_force = in_force & (decided <= pl.lit(regime.effective_to))
+        for tier_name in TIER_ORDER:
+            tier = regime.tiers[tier_name]
+            ends = decided if not tier.publish else decided.dt.offset_by(f"{tier.max_months}mo")
+            end = pl.when(in_force & (severity == tier_name)).then(ends).otherwise(end)
+    explicit = _date(item.columns.publicity_end)
+    return pl.when(explicit.is_not_null()).then(explicit + timedelta(days=1)).otherwise(end)
+
+
+def _publicity_end(item: CatalogItem, severity: pl.Expr) -> pl.Expr:
+    rule = item.publicity.rule
+    decided = _date(item.columns.decision_date)
+    if rule == "while_valid":
+        return _date(item.columns.valid_to) + timedelta(days=1)
+    if rule == "years":
+        return decided.dt.offset_by(f"{item.publicity.years}y")
+    if rule == "penalty_tiers":
+        return _penalty_end(item, severity)
+    return pl.lit(None, dtype=pl.Date)
+
+
+def _status(item: CatalogItem) -> pl.Expr:
+    if not item.columns.status:
+        return pl.lit("active")
+    invalid = pl.col(item.columns.status).is_in(INVALID_STATUS_VALUES).fill_null(False)
+    return pl.when(invalid).then(pl.lit("revoked")).otherwise(pl.lit("active"))
+
+
+def derive_frame(item: CatalogItem, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the typed common columns (see DERIVED) to a frame of cleaned values."""
+    cols = item.columns
+    with_severity = frame.with_columns(_severity(item).alias("severity"))
+    severity = pl.col("severity")
+    return with_severity.with_columns(
+        _date(cols.decision_date).alias("decision_date"),
+        _date(cols.valid_from).alias("valid_from"),
+        _date(cols.valid_to).alias("valid_to"),
+        _publicity_end(item, severity).alias("publicity_end"),
+        _amount_yuan(item).alias("amount_yuan"),
+        _status(item).alias("status"),
     )
 
 
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+def canonical_fields(item: CatalogItem, frame: pl.DataFrame) -> pl.Series:
+    """Canonical JSON of every field of the item (sorted keys, nulls kept), one per row."""
+    codes = sorted(item.field_codes)
+    exprs = []
+    for code in codes:
+        col = pl.col(code)
+        if item.field(code).type is FieldType.code_set:
+            exprs.append(col.cast(pl.List(pl.String)).alias(code))
+        else:
+            exprs.append(col.cast(pl.String).alias(code))
+    return frame.select(pl.struct(exprs).struct.json_encode().alias("json"))["json"]
 
 
-def record_key(item: CatalogItem, subject_key: str, values: dict[str, Any]) -> str:
-    """Identity of a record across versions: item plus natural-key values."""
-    parts = [item.code] + [
-        subject_key if code == "subject" else str(values.get(code, "")) for code in item.natural_key
+def sha256_hex(texts: pl.Series) -> list[str]:
+    return [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts.to_list()]
+
+
+def record_keys(item: CatalogItem, frame: pl.DataFrame, identity: str) -> list[str]:
+    """Identity of each record across versions: item plus natural-key values."""
+    parts = [pl.lit(item.code)] + [
+        pl.col(identity) if code == "subject" else pl.col(code).cast(pl.String).fill_null("")
+        for code in item.natural_key
     ]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    keys = frame.select(pl.concat_str(parts, separator="\x1f").alias("k"))["k"]
+    return sha256_hex(keys)
 
 
-def content_hash(values: dict[str, Any]) -> str:
-    """Hash of the plain (unencrypted) values: equal content gives an equal hash."""
-    cleaned = {k: v for k, v in values.items() if v not in (None, "", [])}
-    return hashlib.sha256(canonical_json(cleaned).encode("utf-8")).hexdigest()
+def values_frame(item: CatalogItem, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """A frame of cleaned values (one column per field) from dictionaries of values."""
+    data: dict[str, list[Any]] = {}
+    schema: dict[str, Any] = {}
+    for f in item.fields:
+        if f.type is FieldType.code_set:
+            data[f.code] = [list(r[f.code]) if r.get(f.code) else None for r in rows]
+            schema[f.code] = pl.List(pl.String)
+        else:
+            data[f.code] = [None if r.get(f.code) in (None, "") else str(r[f.code]) for r in rows]
+            schema[f.code] = pl.String
+    return pl.DataFrame(data, schema=schema)
+
+
+def first_date(frame: pl.DataFrame, column: str) -> date | None:
+    value = frame[column][0]
+    return value if isinstance(value, date) else None

@@ -1,4 +1,8 @@
-"""Writing records as versions, and reading what a record said on a given date."""
+"""Writing records as versions (in bulk or one at a time) and reading what a record said.
+
+Re-sending a record with the same content is a no-op; a changed record becomes version n+1 and
+version n is closed with ``superseded_at``, so the platform can answer "what did it say on D".
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+import polars as pl
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from xinyong.catalog.schema import CatalogItem
+from xinyong.catalog.schema import CatalogItem, FieldType
 from xinyong.clock import utcnow
+from xinyong.db.bulk import insert_frame
 from xinyong.privacy.ids import IdProtector, get_protector
-from xinyong.records.derive import canonical_json, content_hash, derive_columns, record_key
+from xinyong.records.derive import (
+    canonical_fields,
+    derive_frame,
+    record_keys,
+    sha256_hex,
+    values_frame,
+)
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
 Outcome = Literal["new", "updated", "unchanged"]
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    outcome: Outcome
-    record: Record
+LOOKUP_CHUNK = 5000
+SUBJECT_ID, IDENTITY = "_subject_id", "_identity"
+OUTCOME = "_outcome"
 
 
 def subject_key(subject: Subject) -> str:
@@ -33,72 +42,161 @@ def subject_key_of(uscc: str | None, person_hash: str | None) -> str:
     return uscc or f"person:{person_hash}"
 
 
-def protect_values(
-    item: CatalogItem, values: dict[str, Any], protector: IdProtector
-) -> dict[str, Any]:
-    """Encrypt personal ID numbers before they are stored."""
-    protected = dict(values)
+def encrypt_column(values: pl.Series, protector: IdProtector) -> dict[str, str]:
+    """Ciphertext for each distinct plain value of a column."""
+    return {v: protector.encrypt(v) for v in values.drop_nulls().unique().to_list()}
+
+
+def protected_frame(item: CatalogItem, frame: pl.DataFrame, protector: IdProtector) -> pl.DataFrame:
+    """The frame with personal ID numbers replaced by ciphertext."""
+    exprs = []
     for code in item.protected_fields:
-        if protected.get(code):
-            protected[code] = protector.encrypt(str(protected[code]))
-    return protected
+        mapping = encrypt_column(frame[code], protector)
+        exprs.append(
+            pl.col(code).replace_strict(mapping, default=None, return_dtype=pl.String).alias(code)
+        )
+    return frame.with_columns(exprs) if exprs else frame
 
 
-def protect_original_row(
-    item: CatalogItem, row: dict[str, Any] | None, protector: IdProtector
-) -> dict[str, Any] | None:
-    """The original row, encrypted as a whole when the item can carry ID numbers."""
-    if row is None or not item.protected_fields:
-        return row
-    return {"encrypted": protector.encrypt(canonical_json(row))}
-
-
-def record_row(
+def prepare_records(
     item: CatalogItem,
-    subject_id: int,
-    subject_identity: str,
-    values: dict[str, Any],
+    frame: pl.DataFrame,
     *,
     department_id: int | None,
     batch_id: int | None = None,
-    original_row: dict[str, Any] | None = None,
     published_at: datetime | None = None,
+    original_rows: pl.Series | None = None,
     now: datetime | None = None,
     protector: IdProtector | None = None,
-) -> dict[str, Any]:
-    """Column values of a new first version of a record (for bulk inserts)."""
+) -> pl.DataFrame:
+    """Columns of new record versions for a frame of cleaned values.
+
+    The frame holds one column per field plus ``_subject_id`` and ``_identity`` (the subject's
+    key: USCC or ``person:<hash>``); columns ``_published_at`` and ``_department_id`` may give
+    those values row by row.
+    """
     protector = protector or get_protector()
     now = now or utcnow()
-    columns = derive_columns(item, values)
-    return dict(
-        record_key=record_key(item, subject_identity, values),
-        version=1,
-        is_current=True,
-        item=item.code,
-        subject_id=subject_id,
-        department_id=department_id,
-        decision_date=columns.decision_date,
-        valid_from=columns.valid_from,
-        valid_to=columns.valid_to,
-        publicity_end=columns.publicity_end,
-        status=columns.status,
-        severity=columns.severity,
-        amount_yuan=columns.amount_yuan,
-        fields=protect_values(item, values, protector),
-        content_hash=content_hash(values),
-        published_at=published_at,
-        batch_id=batch_id,
-        received_at=now,
-        original_row=protect_original_row(item, original_row, protector),
-        recorded_at=now,
-        superseded_at=None,
+    derived = derive_frame(item, frame)
+    plain_json = canonical_fields(item, frame)
+    stored_json = canonical_fields(item, protected_frame(item, frame, protector))
+    published = (
+        derived["_published_at"]
+        if "_published_at" in derived.columns
+        else pl.Series([published_at] * frame.height, dtype=pl.Datetime("us"))
+    )
+    originals = (
+        original_rows
+        if original_rows is not None
+        else pl.Series([None] * frame.height, dtype=pl.String)
+    )
+    return derived.select(
+        pl.Series("record_key", record_keys(item, frame, IDENTITY)),
+        pl.lit(1).alias("version"),
+        pl.lit(True).alias("is_current"),
+        pl.lit(item.code).alias("item"),
+        pl.col(SUBJECT_ID).cast(pl.Int64).alias("subject_id"),
+        (
+            pl.col("_department_id")
+            if "_department_id" in frame.columns
+            else pl.lit(department_id, dtype=pl.Int64)
+        )
+        .cast(pl.Int64)
+        .alias("department_id"),
+        "decision_date",
+        "valid_from",
+        "valid_to",
+        "publicity_end",
+        "status",
+        "severity",
+        "amount_yuan",
+        stored_json.alias("fields"),
+        pl.Series("content_hash", sha256_hex(plain_json)),
+        published.cast(pl.Datetime("us")).alias("published_at"),
+        pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
+        pl.lit(now, dtype=pl.Datetime("us")).alias("received_at"),
+        originals.alias("original_row"),
+        pl.lit(now, dtype=pl.Datetime("us")).alias("recorded_at"),
     )
 
 
-def current_version(session: Session, key: str) -> Record | None:
-    return session.execute(
-        select(Record).where(Record.record_key == key, Record.is_current.is_(True))
-    ).scalar_one_or_none()
+@dataclass(frozen=True)
+class Current:
+    id: int
+    version: int
+    content_hash: str
+    published_at: datetime | None
+
+
+def current_versions(session: Session, keys: list[str]) -> dict[str, Current]:
+    found: dict[str, Current] = {}
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start : start + LOOKUP_CHUNK]
+        rows = session.execute(
+            select(
+                Record.record_key,
+                Record.id,
+                Record.version,
+                Record.content_hash,
+                Record.published_at,
+            ).where(Record.record_key.in_(chunk), Record.is_current.is_(True))
+        ).all()
+        for key, rid, version, digest, published in rows:
+            found[key] = Current(rid, version, digest, published)
+    return found
+
+
+def write_versions(session: Session, prepared: pl.DataFrame) -> pl.DataFrame:
+    """Insert new records and new versions; returns the frame with an ``_outcome`` column.
+
+    A superseded version is closed at the moment its successor was recorded.
+    """
+    now = prepared["recorded_at"][0] if prepared.height else utcnow()
+    keys = prepared["record_key"].to_list()
+    existing = current_versions(session, keys)
+    hashes = prepared["content_hash"].to_list()
+    outcomes: list[str] = []
+    versions: list[int] = []
+    carried: list[datetime | None] = []
+    superseded: list[int] = []
+    for key, digest, published in zip(
+        keys, hashes, prepared["published_at"].to_list(), strict=True
+    ):
+        old = existing.get(key)
+        if old is None:
+            outcomes.append("new")
+            versions.append(1)
+            carried.append(published)
+        elif old.content_hash == digest:
+            outcomes.append("unchanged")
+            versions.append(old.version)
+            carried.append(published)
+        else:
+            outcomes.append("updated")
+            versions.append(old.version + 1)
+            carried.append(published or old.published_at)
+            superseded.append(old.id)
+    result = prepared.with_columns(
+        pl.Series(OUTCOME, outcomes),
+        pl.Series("version", versions),
+        pl.Series("published_at", carried, dtype=pl.Datetime("us")),
+    )
+    for start in range(0, len(superseded), LOOKUP_CHUNK):
+        session.execute(
+            update(Record)
+            .where(Record.id.in_(superseded[start : start + LOOKUP_CHUNK]))
+            .values(is_current=False, superseded_at=now)
+        )
+    session.flush()
+    to_insert = result.filter(pl.col(OUTCOME) != "unchanged").drop(OUTCOME)
+    insert_frame(session, Record.__tablename__, to_insert)
+    return result
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    outcome: Outcome
+    record: Record
 
 
 def save_record(
@@ -112,33 +210,40 @@ def save_record(
     original_row: dict[str, Any] | None = None,
     published_at: datetime | None = None,
 ) -> SaveResult:
-    """Insert a record, or a new version of it when its content changed."""
-    now = utcnow()
-    record = Record(
-        **record_row(
-            item,
-            subject.id,
-            subject_key(subject),
-            values,
-            department_id=department_id,
-            batch_id=batch_id,
-            original_row=original_row,
-            published_at=published_at,
-            now=now,
-        )
+    """Save one record through the same path as bulk loads."""
+    import json
+
+    frame = values_frame(item, [values]).with_columns(
+        pl.lit(subject.id).alias(SUBJECT_ID), pl.lit(subject_key(subject)).alias(IDENTITY)
     )
-    previous = current_version(session, record.record_key)
-    if previous is not None and previous.content_hash == record.content_hash:
-        return SaveResult("unchanged", previous)
-    if previous is not None:
-        previous.is_current = False
-        previous.superseded_at = now
-        record.version = previous.version + 1
-        record.published_at = record.published_at or previous.published_at
-        session.flush()
-    session.add(record)
+    original = None
+    if original_row is not None:
+        text = json.dumps(original_row, ensure_ascii=False, sort_keys=True)
+        if item.protected_fields:
+            text = json.dumps({"encrypted": get_protector().encrypt(text)})
+        original = pl.Series([text], dtype=pl.String)
     session.flush()
-    return SaveResult("updated" if previous is not None else "new", record)
+    prepared = prepare_records(
+        item,
+        frame,
+        department_id=department_id,
+        batch_id=batch_id,
+        published_at=published_at,
+        original_rows=original,
+    )
+    written = write_versions(session, prepared)
+    key = written["record_key"][0]
+    outcome: Outcome = written[OUTCOME][0]
+    session.expire_all()
+    record = current_version(session, key)
+    assert record is not None
+    return SaveResult(outcome, record)
+
+
+def current_version(session: Session, key: str) -> Record | None:
+    return session.execute(
+        select(Record).where(Record.record_key == key, Record.is_current.is_(True))
+    ).scalar_one_or_none()
 
 
 def versions(session: Session, key: str) -> list[Record]:
@@ -158,3 +263,7 @@ def record_as_of(session: Session, key: str, moment: datetime) -> Record | None:
             (Record.superseded_at.is_(None)) | (Record.superseded_at > moment),
         )
     ).scalar_one_or_none()
+
+
+def is_set_field(item: CatalogItem, code: str) -> bool:
+    return item.field(code).type is FieldType.code_set

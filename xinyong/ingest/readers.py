@@ -1,0 +1,257 @@
+"""Reading departments' files as chunks of text columns: CSV (any common encoding), XLSX, JSONL.
+
+Every value arrives as a string (or null); cleaning decides what it means. Large files are read
+in chunks so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+CHUNK_ROWS = 200_000
+ENCODINGS = ("utf-8-sig", "gb18030")
+ROW_NUMBER = "_row"
+
+
+class ReadError(ValueError):
+    """The file cannot be read; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    kind: str  # "csv", "xlsx" or "jsonl"
+    encoding: str | None  # for CSV: "utf-8-sig" (with or without BOM) or "gb18030"
+    headers: list[str]
+
+
+def detect_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    raise ReadError(f"不支持的文件类型“{path.suffix}”：请提交 CSV、XLSX 或 JSON Lines 文件")
+
+
+def detect_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else GB18030."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(probe_bytes):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        with path.open("rb") as handle:
+            gb = codecs.getincrementaldecoder("gb18030")()
+            while block := handle.read(probe_bytes):
+                gb.decode(block)
+        return "gb18030"
+    except UnicodeDecodeError as exc:
+        raise ReadError("文件编码无法识别：既不是 UTF-8，也不是 GB18030/GBK") from exc
+
+
+def _utf8_copy(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of a GB18030 file (streamed), for the CSV parser."""
+    target = Path(tempfile.mkstemp(suffix=".csv", prefix="xinyong-")[1])
+    with (
+        path.open("r", encoding=encoding, newline="") as src,
+        target.open("w", encoding="utf-8", newline="") as dst,
+    ):
+        while block := src.read(1 << 20):
+            dst.write(block)
+    return target
+
+
+def _csv_headers(path: Path) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        import csv
+
+        return next(csv.reader(handle), [])
+
+
+def _strip_bom(name: str) -> str:
+    return name.lstrip("\ufeff")
+
+
+def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    lazy = pl.scan_csv(
+        path,
+        infer_schema=False,
+        encoding="utf8",
+        quote_char='"',
+        missing_utf8_is_empty_string=False,
+    )
+    offset = 0
+    for frame in lazy.collect_batches(chunk_size=chunk_rows):
+        frame = frame.rename({c: _strip_bom(c) for c in frame.columns})
+        yield frame.with_row_index(ROW_NUMBER, offset=offset + 2)
+        offset += frame.height
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ReadError(f"Excel 文件无法打开：{exc}") from exc
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header_row = next(rows, None) or ()
+    headers = [str(h).strip() if h is not None else "" for h in header_row]
+    while headers and not headers[-1]:
+        headers.pop()
+    return headers, rows
+
+
+def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    headers, rows = _xlsx_rows(path)
+    columns = _unique_headers(headers)
+    buffer: list[list[str | None]] = []
+    line = 2
+    start = line
+    for row in rows:
+        cells = [_cell_text(v) for v in row[: len(columns)]]
+        cells += [None] * (len(columns) - len(cells))
+        if any(c is not None for c in cells):
+            buffer.append(cells)
+        line += 1
+        if len(buffer) >= chunk_rows:
+            yield _frame(columns, buffer, start)
+            buffer, start = [], line
+    if buffer:
+        yield _frame(columns, buffer, start)
+
+
+def _frame(columns: list[str], rows: list[list[str | None]], start: int) -> pl.DataFrame:
+    data = {name: [r[i] for r in rows] for i, name in enumerate(columns)}
+    frame = pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
+    return frame.with_row_index(ROW_NUMBER, offset=start)
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for i, header in enumerate(headers):
+        name = header or f"未命名列{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}#{seen[name]}"
+        else:
+            seen[name] = 1
+        unique.append(name)
+    return unique
+
+
+def _jsonl_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    columns: list[str] = []
+    buffer: list[dict[str, Any]] = []
+    start = 1
+    with path.open("r", encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ReadError(f"第{number}行不是有效的 JSON：{exc.msg}") from exc
+            if not isinstance(row, dict):
+                raise ReadError(f"第{number}行应为 JSON 对象（键: 值）")
+            row[ROW_NUMBER] = number
+            buffer.append(row)
+            columns += [k for k in row if k not in columns and k != ROW_NUMBER]
+            if len(buffer) >= chunk_rows:
+                yield _json_frame(columns, buffer)
+                buffer, start = [], number + 1
+    if buffer:
+        yield _json_frame(columns, buffer)
+    del start
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    return _cell_text(value)
+
+
+def _json_frame(columns: list[str], rows: list[dict[str, Any]]) -> pl.DataFrame:
+    data: dict[str, list[Any]] = {c: [_json_text(r.get(c)) for r in rows] for c in columns}
+    frame = pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
+    rows_col = pl.Series(ROW_NUMBER, [r[ROW_NUMBER] for r in rows], dtype=pl.UInt32)
+    return frame.with_columns(rows_col).select([ROW_NUMBER, *columns])
+
+
+def rows_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Rows pushed as JSON objects (API), numbered from 1."""
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    numbered = [dict(r, **{ROW_NUMBER: i}) for i, r in enumerate(rows, start=1)]
+    return _json_frame(columns, numbered)
+
+
+@dataclass
+class OpenedFile:
+    source: SourceFile
+    chunks: Iterator[pl.DataFrame]
+    cleanup: Path | None = None
+
+    def close(self) -> None:
+        if self.cleanup is not None:
+            self.cleanup.unlink(missing_ok=True)
+
+
+def open_file(path: Path, chunk_rows: int = CHUNK_ROWS) -> OpenedFile:
+    kind = detect_kind(path)
+    if not path.exists():
+        raise ReadError(f"文件不存在：{path}")
+    if kind == "csv":
+        encoding = detect_encoding(path)
+        readable = _utf8_copy(path, encoding) if encoding == "gb18030" else path
+        headers = [_strip_bom(h) for h in _csv_headers(readable)]
+        if not headers:
+            raise ReadError("文件为空：没有表头行")
+        cleanup = readable if readable != path else None
+        source = SourceFile(path, kind, encoding, headers)
+        return OpenedFile(source, _csv_chunks(readable, chunk_rows), cleanup)
+    if kind == "xlsx":
+        headers, _ = _xlsx_rows(path)
+        return OpenedFile(SourceFile(path, kind, None, headers), _xlsx_chunks(path, chunk_rows))
+    with path.open("r", encoding="utf-8-sig") as handle:
+        first = next((line for line in handle if line.strip()), "{}")
+    try:
+        headers = list(json.loads(first).keys())
+    except (json.JSONDecodeError, AttributeError) as exc:
+        raise ReadError("第1行不是有效的 JSON 对象") from exc
+    return OpenedFile(SourceFile(path, kind, None, headers), _jsonl_chunks(path, chunk_rows))
