@@ -45,6 +45,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "XINYONG_CITY_NAME", "示范市", "City name shown on the portal and in the demo data."
     ),
+    SettingSpec(
+        "XINYONG_DATA_DIR",
+        "./xinyong-data",
+        "Folder for files the platform writes: rejected-row files of API batches, exports.",
+    ),
     SettingSpec("XINYONG_SESSION_HOURS", "8", "Lifetime of a staff login session, in hours."),
     SettingSpec(
         "XINYONG_TEST_PG_URL",
@@ -73,6 +78,7 @@ class Settings:
     today_override: date | None
     city_name: str
     session_hours: int
+    data_dir: Path
 
 
 def _env(name: str) -> str | None:
@@ -101,6 +107,7 @@ def load_settings() -> Settings:
         today_override=date.fromisoformat(today) if today else None,
         city_name=_env("XINYONG_CITY_NAME") or "示范市",
         session_hours=int(_env("XINYONG_SESSION_HOURS") or "8"),
+        data_dir=Path(_env("XINYONG_DATA_DIR") or "xinyong-data"),
     )
 
 

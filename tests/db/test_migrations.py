@@ -11,4 +11,7 @@ def test_migrations_match_the_models(db_url: str) -> None:
 
 
 def test_database_is_at_head(db_url: str) -> None:
-    assert current_revision(db_url) == "0001"
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
+    assert current_revision(db_url) == head

@@ -113,3 +113,74 @@ class CatalogOut(BaseModel):
 
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
+
+
+class IngestOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "batch_id": 12,
+                    "item": "admin_penalty",
+                    "total": 1000,
+                    "accepted": 980,
+                    "fixed": 35,
+                    "rejected": 20,
+                    "flagged": 3,
+                    "new": 970,
+                    "updated": 10,
+                    "unchanged": 0,
+                    "new_subjects": 41,
+                    "code_conflicts": 1,
+                    "rejected_file": "/api/v1/ingest/batches/12/rejected",
+                    "duration_s": 0.8,
+                    "unknown_columns": [],
+                    "ignored_columns": ["DFBM"],
+                    "notes": [],
+                    "error_kinds": {"CF_JDRQ": 12, "CF_XDR_SHXYM": 8},
+                    "timeliness": {},
+                }
+            ]
+        }
+    )
+
+    batch_id: int
+    item: str
+    total: int = Field(description="输入行数 = accepted + rejected")
+    accepted: int = Field(description="接收行数（含修正后接收）= new + updated + unchanged")
+    fixed: int = Field(description="经自动修正后接收的行数")
+    rejected: int
+    flagged: int = Field(description="已接收但需核对的行数")
+    new: int
+    updated: int
+    unchanged: int
+    new_subjects: int
+    code_conflicts: int
+    rejected_file: str | None = Field(None, description="退回文件下载地址（含“错误说明”列）")
+    duration_s: float
+    unknown_columns: list[str]
+    ignored_columns: list[str]
+    notes: list[str]
+    error_kinds: dict[str, int]
+    timeliness: dict[str, Any]
+
+
+class DepartmentQualityOut(BaseModel):
+    department: str
+    department_uscc: str | None
+    batches: int
+    rows: int
+    accepted: int
+    fixed: int
+    rejected: int
+    acceptance_rate: float | None
+    error_kinds: dict[str, int]
+    timely_records: int
+    timed_records: int
+    share_timely: float | None = Field(None, description="决定后7个工作日内报送的比例")
+    open_code_conflicts: int
+
+
+class QualityOut(BaseModel):
+    departments: list[DepartmentQualityOut]
+    total: int

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from xinyong.api.routers.catalog import summarize_item
 from xinyong.catalog.registry import CatalogError, get_catalog
+from xinyong.catalog.template import write_template
 from xinyong.cli.common import echo_json, fail
 
 REQ_LABELS = {"R": "必填", "C": "条件必填", "O": "选填"}
@@ -51,3 +54,23 @@ def catalog_show(item: str, as_json: bool) -> None:
     for f in entry.fields:
         extra = f"，代码集 {f.code_list}" if f.code_list else ""
         click.echo(f"  {f.code:<16} {f.header}（{f.type.value}，{REQ_LABELS[f.required]}{extra}）")
+
+
+@catalog.command("template", help="生成部门报送用的 Excel 模板（含下拉代码、日期提示和填报说明）。")
+@click.argument("item")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出的 .xlsx 文件",
+)
+def catalog_template(item: str, out: Path) -> None:
+    cat = get_catalog()
+    try:
+        entry = cat.item(item)
+    except CatalogError as exc:
+        fail(str(exc))
+        return
+    write_template(entry, cat, out)
+    click.echo(f"已生成“{entry.name}”报送模板：{out}")

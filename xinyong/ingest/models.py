@@ -26,3 +26,28 @@ class Batch(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     duration_s: Mapped[float | None] = mapped_column(Float)
+
+
+class CodeConflict(Base):
+    """A code-conflict case (重错码) in the data quality queue.
+
+    ``kind`` is ``code_with_two_names`` (one code arrived with a name other than the subject's)
+    or ``name_with_two_codes`` (one name arrived with a code other than an existing subject's).
+    Nothing is merged or overwritten until a clerk resolves the case.
+    """
+
+    __tablename__ = "code_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    other_code: Mapped[str | None] = mapped_column(String(64))
+    other_name: Mapped[str | None] = mapped_column(String(200))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str | None] = mapped_column(String(500))

@@ -95,7 +95,6 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
         infer_schema=False,
         encoding="utf8",
         quote_char='"',
-        missing_utf8_is_empty_string=False,
     )
     offset = 0
     for frame in lazy.collect_batches(chunk_size=chunk_rows):
@@ -255,3 +254,18 @@ def open_file(path: Path, chunk_rows: int = CHUNK_ROWS) -> OpenedFile:
     except (json.JSONDecodeError, AttributeError) as exc:
         raise ReadError("第1行不是有效的 JSON 对象") from exc
     return OpenedFile(SourceFile(path, kind, None, headers), _jsonl_chunks(path, chunk_rows))
+
+
+def estimate_rows(path: Path) -> int:
+    """Rows in a file, for a progress bar (counted lines; Excel's recorded dimension)."""
+    kind = detect_kind(path)
+    if kind == "xlsx":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True)
+        return max((workbook.worksheets[0].max_row or 1) - 1, 1)
+    lines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            lines += block.count(b"\n")
+    return max(lines - (1 if kind == "csv" else 0), 1)

@@ -1,0 +1,174 @@
+"""Departments push records: a file upload or JSON rows, with a department API key."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.api.deps import Caller, get_caller, get_db
+from xinyong.api.schemas import IngestOut, QualityOut
+from xinyong.catalog.registry import CatalogError, get_catalog
+from xinyong.ingest.models import Batch
+from xinyong.ingest.pipeline import IngestResult, ingest_file, ingest_rows
+from xinyong.ingest.quality import quality_report
+from xinyong.ingest.readers import ReadError
+from xinyong.settings import get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["数据汇聚"])
+MAX_JSON_ROWS = 50_000
+
+
+def _require(caller: Caller, scope: str) -> None:
+    if caller.actor.name == "public":
+        raise HTTPException(status_code=401, detail="需要 API 密钥（X-API-Key 请求头）")
+    if scope not in caller.scopes and "admin" not in caller.scopes:
+        raise HTTPException(status_code=403, detail=f"该 API 密钥没有“{scope}”权限")
+
+
+def _rejected_dir() -> Path:
+    return get_settings().data_dir / "rejected"
+
+
+def _public_result(result: IngestResult) -> dict[str, Any]:
+    shown = result.as_dict()
+    if result.rejected_file:
+        shown["rejected_file"] = f"/api/v1/ingest/batches/{result.batch_id}/rejected"
+    return shown
+
+
+async def _upload_rows(request: Request) -> tuple[UploadFile | None, list[dict[str, Any]] | None]:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) and not hasattr(upload, "filename"):
+            raise HTTPException(status_code=422, detail="请以表单字段 file 上传文件")
+        return upload, None  # type: ignore[return-value]
+    body = await request.json()
+    rows = body.get("rows") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise HTTPException(status_code=422, detail='请求体应为 {"rows": [{...}, ...]}')
+    if len(rows) > MAX_JSON_ROWS:
+        raise HTTPException(
+            status_code=413, detail=f"单次推送最多{MAX_JSON_ROWS}行，请改用文件上传"
+        )
+    return None, rows
+
+
+@router.post(
+    "/ingest/{item}",
+    response_model=IngestOut,
+    summary="报送数据（上传文件或推送 JSON 行）",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "properties": {"rows": {"type": "array"}}},
+                    "example": {
+                        "rows": [
+                            {
+                                "行政相对人名称": "示范市鸿泰贸易有限公司",
+                                "CF_WSH": "示市监罚〔2026〕12号",
+                            }
+                        ]
+                    },
+                },
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    },
+                },
+            }
+        }
+    },
+)
+async def push(
+    item: str,
+    request: Request,
+    publish: bool = False,
+    db: Session = Depends(get_db),
+    caller: Caller = Depends(get_caller),
+) -> dict[str, Any]:
+    _require(caller, "ingest")
+    try:
+        get_catalog().item(item)
+    except CatalogError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    department = db.get(Department, caller.department_id) if caller.department_id else None
+    upload, rows = await _upload_rows(request)
+    try:
+        if upload is not None:
+            result = _ingest_upload(db, item, upload, caller, department, publish)
+        else:
+            result = ingest_rows(
+                db,
+                item,
+                rows or [],
+                actor=caller.actor,
+                department=department,
+                publish=publish,
+                rejected_dir=_rejected_dir(),
+            )
+    except ReadError as exc:
+        db.rollback()
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    db.commit()
+    return _public_result(result)
+
+
+def _ingest_upload(
+    db: Session,
+    item: str,
+    upload: UploadFile,
+    caller: Caller,
+    department: Department | None,
+    publish: bool,
+) -> IngestResult:
+    name = Path(upload.filename or "upload.csv").name
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as handle:
+            shutil.copyfileobj(upload.file, handle)
+        return ingest_file(
+            db,
+            item,
+            path,
+            actor=caller.actor,
+            department=department,
+            publish=publish,
+            rejected_dir=_rejected_dir() / str(id(path)),
+        )
+
+
+@router.get("/ingest/batches/{batch_id}/rejected", summary="下载退回数据（含错误说明）")
+def rejected_file(
+    batch_id: int, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> FileResponse:
+    _require(caller, "ingest")
+    batch = db.get(Batch, batch_id)
+    if batch is None or (
+        caller.department_id
+        and batch.department_id not in (None, caller.department_id)
+        and "admin" not in caller.scopes
+    ):
+        raise HTTPException(status_code=404, detail=f"批次{batch_id}不存在")
+    path = (batch.counts or {}).get("rejected_file")
+    if not path or not Path(path).exists():
+        raise HTTPException(status_code=404, detail=f"批次{batch_id}没有退回数据")
+    return FileResponse(path, filename=Path(path).name)
+
+
+@router.get("/quality", response_model=QualityOut, summary="各部门数据质量")
+def quality(db: Session = Depends(get_db), caller: Caller = Depends(get_caller)) -> dict[str, Any]:
+    if not caller.is_staff:
+        raise HTTPException(status_code=401, detail="需要政务凭证（read 权限的 API 密钥或登录）")
+    entries = [e.as_dict() for e in quality_report(db)]
+    return {"departments": entries, "total": len(entries)}

@@ -1,0 +1,304 @@
+"""Linking rows to subjects: by USCC or resident ID; unseen codes create subjects; a code with
+another name, or a name with another code, opens a code-conflict case instead of a silent
+merge or overwrite."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from xinyong.catalog.schema import CatalogItem, FieldType
+from xinyong.clock import utcnow
+from xinyong.identifiers.check import guess_kind
+from xinyong.identifiers.uscc import subject_kind_of_uscc
+from xinyong.ingest.models import CodeConflict
+from xinyong.privacy.ids import get_protector
+from xinyong.records.store import IDENTITY, SUBJECT_ID
+from xinyong.subjects.models import Subject, SubjectName
+from xinyong.subjects.service import NATURAL_PERSON, person_columns
+
+LOOKUP_CHUNK = 5000
+_ORG, _PERSON = "_org_code", "_person_code"
+LINK_ERROR = "_link_error"
+
+
+def name_key(name: str) -> str:
+    """Names compare equal regardless of full-width brackets and spaces."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+@dataclass
+class LinkStats:
+    new_subjects: int = 0
+    conflicts: int = 0
+    conflict_cases: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _subject_codes(item: CatalogItem) -> list[pl.Expr]:
+    """Per row: the organization code and the person ID that identify the subject."""
+    mapping = item.subject
+    org = pl.col(mapping.uscc) if mapping.uscc else pl.lit(None, dtype=pl.String)
+    person = pl.col(mapping.resident_id) if mapping.resident_id else pl.lit(None, dtype=pl.String)
+    if mapping.uscc and item.field(mapping.uscc).type is FieldType.subject_code:
+        kind = org.map_elements(guess_kind, return_dtype=pl.String)
+        org = pl.when(kind == "uscc").then(org)
+        person = pl.when(kind == "resident_id").then(person)
+    if mapping.category:
+        is_person = pl.col(mapping.category) == "自然人"
+        org = pl.when(is_person).then(None).otherwise(org)
+        person = pl.when(is_person).then(person).otherwise(None)
+    return [org.alias(_ORG), person.alias(_PERSON)]
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i : i + LOOKUP_CHUNK] for i in range(0, len(values), LOOKUP_CHUNK)]
+
+
+def _lookup(session: Session, column: Any, values: list[str]) -> dict[str, tuple[int, str]]:
+    """Subjects whose ``column`` (USCC or person hash) is among ``values``: key -> (id, name)."""
+    found: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(values):
+        rows = session.execute(
+            select(column, Subject.id, Subject.name).where(column.in_(chunk))
+        ).all()
+        found.update({str(key): (sid, name) for key, sid, name in rows})
+    return found
+
+
+class Linker:
+    """Resolves subjects for one batch; remembers what it created and the cases it opened."""
+
+    def __init__(
+        self, session: Session, item: CatalogItem, batch_id: int | None, department_id: int | None
+    ) -> None:
+        self.session = session
+        self.item = item
+        self.batch_id = batch_id
+        self.department_id = department_id
+        self.stats = LinkStats()
+        self._open_cases: set[tuple[str, str, str]] = set()
+
+    # -- organizations ----------------------------------------------------------------------
+    def _existing_orgs(self, codes: list[str]) -> dict[str, tuple[int, str]]:
+        return _lookup(self.session, Subject.uscc, codes)
+
+    def _create_orgs(self, names: dict[str, str]) -> dict[str, tuple[int, str]]:
+        now = utcnow()
+        rows = [
+            {
+                "kind": subject_kind_of_uscc(code),
+                "uscc": code,
+                "name": name,
+                "region": code[2:8],
+                "created_at": now,
+                "updated_at": now,
+            }
+            for code, name in names.items()
+        ]
+        for start in range(0, len(rows), LOOKUP_CHUNK):
+            self.session.execute(insert(Subject), rows[start : start + LOOKUP_CHUNK])
+        created = self._existing_orgs(list(names))
+        self._remember_names({sid: name for sid, name in created.values()}, now)
+        self.stats.new_subjects += len(created)
+        return created
+
+    def _remember_names(self, names: dict[int, str], now: object) -> None:
+        rows = [
+            {
+                "subject_id": sid,
+                "name": name,
+                "first_seen": now,
+                "last_seen": now,
+                "source": f"batch:{self.batch_id}",
+            }
+            for sid, name in names.items()
+        ]
+        for start in range(0, len(rows), LOOKUP_CHUNK):
+            self.session.execute(insert(SubjectName), rows[start : start + LOOKUP_CHUNK])
+
+    def _open(
+        self,
+        kind: str,
+        code: str,
+        name: str,
+        other_code: str | None,
+        other_name: str | None,
+        subject_id: int | None,
+    ) -> None:
+        key = (kind, code, name_key(name))
+        if key in self._open_cases:
+            return
+        self._open_cases.add(key)
+        exists = self.session.execute(
+            select(CodeConflict.id).where(
+                CodeConflict.kind == kind,
+                CodeConflict.code == code,
+                CodeConflict.name == name,
+                CodeConflict.status == "open",
+            )
+        ).first()
+        if exists:
+            return
+        self.session.add(
+            CodeConflict(
+                kind=kind,
+                code=code,
+                name=name,
+                other_code=other_code,
+                other_name=other_name,
+                subject_id=subject_id,
+                batch_id=self.batch_id,
+                department_id=self.department_id,
+            )
+        )
+        self.stats.conflicts += 1
+
+    def _names_with_other_codes(self, names: dict[str, str]) -> None:
+        """New codes whose name already belongs to a subject with another code."""
+        by_key = {name_key(n): (code, n) for code, n in names.items()}
+        for chunk in _chunks(list({n for n in names.values()})):
+            rows = self.session.execute(
+                select(Subject.uscc, Subject.name, Subject.id).where(
+                    Subject.name.in_(chunk), Subject.uscc.is_not(None)
+                )
+            ).all()
+            for other_code, other_name, sid in rows:
+                code, name = by_key.get(name_key(other_name), (None, None))
+                if code and name and other_code != code:
+                    self._open("name_with_two_codes", code, name, other_code, other_name, sid)
+
+    def link_organizations(self, pairs: pl.DataFrame) -> dict[str, int]:
+        """pairs: distinct (_org_code, name) of the batch; returns code -> subject id."""
+        first_name: dict[str, str] = {}
+        names_of: dict[str, set[str]] = {}
+        for code, name in pairs.iter_rows():
+            first_name.setdefault(code, name)
+            names_of.setdefault(code, set()).add(name)
+        existing = self._existing_orgs(list(first_name))
+        new = {c: n for c, n in first_name.items() if c not in existing}
+        if new:
+            self._names_with_other_codes(new)
+            existing.update(self._create_orgs(new))
+        for code, names in names_of.items():
+            sid, stored = existing[code]
+            for name in names:
+                if name_key(name) != name_key(stored):
+                    self._open("code_with_two_names", code, name, None, stored, sid)
+        self._same_name_two_codes(first_name, existing)
+        return {code: sid for code, (sid, _) in existing.items()}
+
+    def _same_name_two_codes(
+        self, first_name: dict[str, str], existing: dict[str, tuple[int, str]]
+    ) -> None:
+        codes_of: dict[str, list[str]] = {}
+        for code, name in first_name.items():
+            codes_of.setdefault(name_key(name), []).append(code)
+        for codes in codes_of.values():
+            for other in codes[1:]:
+                name = first_name[other]
+                self._open(
+                    "name_with_two_codes",
+                    other,
+                    name,
+                    codes[0],
+                    first_name[codes[0]],
+                    existing[other][0],
+                )
+
+    # -- natural persons --------------------------------------------------------------------
+    def link_persons(self, pairs: pl.DataFrame) -> dict[str, tuple[int, str]]:
+        """pairs: distinct (_person_code, name); returns ID -> (subject id, person hash)."""
+        protector = get_protector()
+        first_name: dict[str, str] = {}
+        for code, name in pairs.iter_rows():
+            first_name.setdefault(code, name)
+        digest_of = {code: protector.lookup_hash(code) for code in first_name}
+        found = _lookup(self.session, Subject.person_hash, list(digest_of.values()))
+        missing = [code for code, digest in digest_of.items() if digest not in found]
+        if missing:
+            self._create_persons(missing, first_name)
+            found.update(
+                _lookup(self.session, Subject.person_hash, [digest_of[c] for c in missing])
+            )
+        for code, name in pairs.iter_rows():
+            sid, stored = found[digest_of[code]]
+            if name_key(name) != name_key(stored):
+                masked = f"person:{digest_of[code][:16]}"
+                self._open("code_with_two_names", masked, name, None, stored, sid)
+        return {code: (found[digest_of[code]][0], digest_of[code]) for code in first_name}
+
+    def _create_persons(self, codes: list[str], names: dict[str, str]) -> None:
+        now = utcnow()
+        rows = [
+            {
+                "kind": NATURAL_PERSON,
+                "name": names[code],
+                "region": code[:6],
+                "uscc": None,
+                "created_at": now,
+                "updated_at": now,
+                **person_columns(code),
+            }
+            for code in codes
+        ]
+        for start in range(0, len(rows), LOOKUP_CHUNK):
+            self.session.execute(insert(Subject), rows[start : start + LOOKUP_CHUNK])
+        self.stats.new_subjects += len(rows)
+
+    # -- rows -------------------------------------------------------------------------------
+    def link(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Add _subject_id and _identity (or _link_error) to every row of a clean frame."""
+        name_col = self.item.subject.name
+        coded = frame.with_columns(_subject_codes(self.item))
+        orgs = coded.filter(pl.col(_ORG).is_not_null() & pl.col(name_col).is_not_null())
+        org_ids = self.link_organizations(orgs.select(_ORG, name_col).unique(maintain_order=True))
+        people = coded.filter(
+            pl.col(_ORG).is_null() & pl.col(_PERSON).is_not_null() & pl.col(name_col).is_not_null()
+        )
+        person_ids = self.link_persons(people.select(_PERSON, name_col).unique(maintain_order=True))
+        person_sid = {code: sid for code, (sid, _) in person_ids.items()}
+        person_key = {code: f"person:{digest}" for code, (_, digest) in person_ids.items()}
+        linked = coded.with_columns(
+            pl.coalesce(
+                pl.col(_ORG).replace_strict(org_ids, default=None, return_dtype=pl.Int64),
+                pl.col(_PERSON).replace_strict(person_sid, default=None, return_dtype=pl.Int64),
+            ).alias(SUBJECT_ID),
+            pl.coalesce(
+                pl.col(_ORG),
+                pl.col(_PERSON).replace_strict(person_key, default=None, return_dtype=pl.String),
+            ).alias(IDENTITY),
+        )
+        return linked.with_columns(self._kind_error(org_ids).alias(LINK_ERROR))
+
+    def _kind_error(self, org_ids: dict[str, int]) -> pl.Expr:
+        allowed = {k.value for k in self.item.subject_kinds}
+        kinds = {code: subject_kind_of_uscc(code) for code in org_ids}
+        org_kind = pl.col(_ORG).replace_strict(kinds, default=None, return_dtype=pl.String)
+        rules: list[tuple[pl.Expr, pl.Expr]] = [
+            (
+                pl.col(SUBJECT_ID).is_null(),
+                pl.lit("无法确定信用主体：统一社会信用代码和身份证号码均未填写或无效"),
+            ),
+            (
+                pl.col(_ORG).is_not_null() & ~org_kind.is_in(list(allowed)),
+                pl.concat_str(
+                    [pl.lit(f"目录项“{self.item.name}”不适用于此类主体（"), org_kind, pl.lit("）")]
+                ),
+            ),
+        ]
+        if NATURAL_PERSON not in allowed:
+            rules.append(
+                (
+                    pl.col(_PERSON).is_not_null() & pl.col(_ORG).is_null(),
+                    pl.lit(f"目录项“{self.item.name}”不适用于自然人"),
+                )
+            )
+        error: pl.Expr = pl.lit(None, dtype=pl.String)
+        for condition, message in reversed(rules):
+            error = pl.when(condition).then(message).otherwise(error)
+        return error

@@ -1,0 +1,411 @@
+"""One batch: read, clean, link and load a department's file or push, atomically.
+
+Every input row ends in exactly one state: accepted, accepted with fixes, or rejected; the
+counts add up. The whole batch is one transaction: if the process dies midway nothing of it is
+visible, and running it again completes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.audit.log import Actor, record_event
+from xinyong.catalog.registry import Catalog, get_catalog
+from xinyong.catalog.schema import CatalogItem
+from xinyong.clock import today as current_day
+from xinyong.clock import utcnow
+from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, clean_chunk
+from xinyong.ingest.headers import HeaderMap, map_headers
+from xinyong.ingest.link import LINK_ERROR, Linker
+from xinyong.ingest.models import Batch
+from xinyong.ingest.readers import ROW_NUMBER, OpenedFile, SourceFile, open_file, rows_frame
+from xinyong.ingest.rejects import ERROR_COLUMN, rejected_path, write_rejected
+from xinyong.privacy.ids import get_protector
+from xinyong.records.store import OUTCOME, encrypt_column, prepare_records, write_versions
+from xinyong.workdays import CalendarGapError, working_days_between
+
+Progress = Callable[[int], None]
+TIMELY_WORKING_DAYS = 7
+
+
+class IngestError(ValueError):
+    """The batch as a whole cannot be taken (unknown item, unreadable file ...)."""
+
+
+@dataclass
+class IngestResult:
+    batch_id: int
+    item: str
+    total: int = 0
+    accepted: int = 0
+    fixed: int = 0
+    rejected: int = 0
+    flagged: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_subjects: int = 0
+    code_conflicts: int = 0
+    rejected_file: str | None = None
+    duration_s: float = 0.0
+    unknown_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    timeliness: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Accumulator:
+    rejected: list[pl.DataFrame] = field(default_factory=list)
+    error_kinds: Counter[str] = field(default_factory=Counter)
+    delays: Counter[int] = field(default_factory=Counter)
+    seen_keys: dict[bytes, int] = field(default_factory=dict)
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _error_kinds(errors: pl.Series) -> Counter[str]:
+    fields = errors.explode().drop_nulls().str.extract(r"（([A-Z][A-Z0-9_]*)）", 1)
+    counts = Counter(fields.fill_null("subject").to_list())
+    return counts
+
+
+class BatchRun:
+    """State of one batch while its chunks pass through clean, link and load."""
+
+    def __init__(
+        self,
+        session: Session,
+        item: CatalogItem,
+        catalog: Catalog,
+        source: SourceFile,
+        batch: Batch,
+        department: Department | None,
+        publish: bool,
+        today: date,
+    ):
+        self.session = session
+        self.item = item
+        self.catalog = catalog
+        self.source = source
+        self.batch = batch
+        self.department = department
+        self.publish = publish and item.publicity.requires_publication
+        self.today = today
+        self.headers: HeaderMap = map_headers(item, source.headers)
+        self.linker = Linker(session, item, batch.id, department.id if department else None)
+        self.result = IngestResult(batch_id=batch.id, item=item.code)
+        self.acc = _Accumulator()
+        self._departments = self._department_ids()
+        self._now = utcnow()
+
+    def _department_ids(self) -> dict[str, int]:
+        rows = self.session.execute(select(Department.uscc, Department.id)).all()
+        return {uscc: did for uscc, did in rows}
+
+    def _originals(self, frame: pl.DataFrame) -> pl.Series:
+        """Original input columns as JSON, ID numbers encrypted."""
+        protected = {
+            c for code in self.item.protected_fields for c in self.headers.columns.get(code, [])
+        }
+        columns = [c for c in self.source.headers if c in frame.columns]
+        exprs = []
+        for column in columns:
+            expr = pl.col(column)
+            if column in protected:
+                mapping = encrypt_column(frame[column], get_protector())
+                expr = expr.replace_strict(mapping, default=None, return_dtype=pl.String)
+            exprs.append(expr.alias(column))
+        return frame.select(pl.struct(exprs).struct.json_encode().alias("o"))["o"]
+
+    def _department_column(self, frame: pl.DataFrame) -> pl.Expr:
+        if self.department is not None:
+            return pl.lit(self.department.id, dtype=pl.Int64)
+        source = self.item.columns.source_department
+        if source is None:
+            return pl.lit(None, dtype=pl.Int64)
+        return pl.col(source).replace_strict(self._departments, default=None, return_dtype=pl.Int64)
+
+    def _duplicates(self, prepared: pl.DataFrame, rows: pl.Series) -> list[str | None]:
+        """A row whose record key already appeared earlier in this batch is rejected."""
+        messages: list[str | None] = []
+        for key, row in zip(prepared["record_key"].to_list(), rows.to_list(), strict=True):
+            raw = bytes.fromhex(key)
+            first = self.acc.seen_keys.get(raw)
+            if first is None:
+                self.acc.seen_keys[raw] = row
+                messages.append(None)
+            else:
+                natural = "、".join(self.item.natural_key)
+                messages.append(f"与第{first}行是同一条记录（业务主键 {natural} 相同），本行未载入")
+        return messages
+
+    def _timeliness(self, frame: pl.DataFrame) -> None:
+        column = self.item.columns.decision_date
+        if not column:
+            return
+        for value, count in frame[column].drop_nulls().value_counts().iter_rows():
+            try:
+                delay = working_days_between(date.fromisoformat(value), self.today)
+            except CalendarGapError:
+                continue
+            self.acc.delays[delay] += count
+
+    def process(self, chunk: pl.DataFrame) -> None:
+        cleaned = clean_chunk(chunk, self.item, self.headers, self.catalog, self.today)
+        clean_rows = cleaned.filter(pl.col(ERRORS).list.len() == 0)
+        linked = self.linker.link(clean_rows)
+        link_failed = linked.filter(pl.col(LINK_ERROR).is_not_null())
+        good = linked.filter(pl.col(LINK_ERROR).is_null()).with_columns(
+            self._department_column(linked).alias("_department_id"),
+            pl.lit(self._now if self.publish else None, dtype=pl.Datetime("us")).alias(
+                "_published_at"
+            ),
+        )
+        prepared = prepare_records(
+            self.item,
+            good,
+            department_id=None,
+            batch_id=self.batch.id,
+            original_rows=self._originals(good),
+            now=self._now,
+        )
+        duplicate = pl.Series("_dup", self._duplicates(prepared, good[ROW_NUMBER]), dtype=pl.String)
+        keep = duplicate.is_null()
+        written = write_versions(self.session, prepared.filter(keep))
+        loaded = good.filter(keep)
+        self._count(
+            cleaned, link_failed, good.filter(~keep), duplicate.filter(~keep), loaded, written
+        )
+
+    def _count(
+        self,
+        cleaned: pl.DataFrame,
+        link_failed: pl.DataFrame,
+        duplicates: pl.DataFrame,
+        duplicate_messages: pl.Series,
+        loaded: pl.DataFrame,
+        written: pl.DataFrame,
+    ) -> None:
+        r = self.result
+        rejected_clean = cleaned.filter(pl.col(ERRORS).list.len() > 0)
+        link_rejects = link_failed.with_columns(pl.concat_list(pl.col(LINK_ERROR)).alias(ERRORS))
+        dup_rejects = duplicates.with_columns(
+            pl.Series(ERRORS, [[m] for m in duplicate_messages.to_list()], dtype=pl.List(pl.String))
+        )
+        columns = [ROW_NUMBER, *[c for c in self.source.headers if c in cleaned.columns], ERRORS]
+        rejected = pl.concat(
+            [f.select(columns) for f in (rejected_clean, link_rejects, dup_rejects)]
+        )
+        r.total += cleaned.height
+        r.rejected += rejected.height
+        r.accepted += loaded.height
+        r.fixed += loaded.filter(pl.col(FIXES).list.len() > 0).height
+        r.flagged += loaded.filter(pl.col(FLAGS).list.len() > 0).height
+        outcomes = Counter(written[OUTCOME].to_list())
+        r.new += outcomes["new"]
+        r.updated += outcomes["updated"]
+        r.unchanged += outcomes["unchanged"]
+        self.acc.error_kinds.update(_error_kinds(rejected[ERRORS]))
+        self._timeliness(loaded)
+        if rejected.height:
+            self.acc.rejected.append(
+                rejected.with_columns(pl.col(ERRORS).list.join("；").alias(ERROR_COLUMN))
+                .drop(ERRORS)
+                .sort(ROW_NUMBER)
+            )
+
+    def finish(self, rejected_dir: Path | None, started: float) -> IngestResult:
+        r = self.result
+        r.unknown_columns = self.headers.unknown
+        r.ignored_columns = self.headers.ignored
+        r.notes = self.headers.notes(self.item)
+        r.new_subjects = self.linker.stats.new_subjects
+        r.code_conflicts = self.linker.stats.conflicts
+        r.error_kinds = dict(self.acc.error_kinds.most_common())
+        r.timeliness = _timeliness_summary(self.acc.delays)
+        if self.acc.rejected:
+            target = rejected_path(self.source, rejected_dir)
+            frame = pl.concat(self.acc.rejected)
+            write_rejected(
+                frame, self.source.headers, self.source.kind, self.source.encoding, target
+            )
+            r.rejected_file = str(target)
+        r.duration_s = round(time.perf_counter() - started, 3)
+        assert r.accepted + r.rejected == r.total
+        assert r.new + r.updated + r.unchanged == r.accepted
+        self.batch.counts = {k: v for k, v in r.as_dict().items() if k not in ("batch_id",)}
+        self.batch.status = "done"
+        self.batch.finished_at = utcnow()
+        self.batch.duration_s = r.duration_s
+        return r
+
+
+def _timeliness_summary(delays: Counter[int]) -> dict[str, Any]:
+    total = sum(delays.values())
+    if not total:
+        return {}
+    timely = sum(n for d, n in delays.items() if d <= TIMELY_WORKING_DAYS)
+    ordered = sorted(delays.elements())
+    return {
+        "records": total,
+        "within_7_working_days": timely,
+        "share_timely": round(timely / total, 4),
+        "median_working_days": ordered[len(ordered) // 2],
+    }
+
+
+def _start_batch(
+    session: Session,
+    item: CatalogItem,
+    source_name: str,
+    digest: str | None,
+    department: Department | None,
+    actor: Actor,
+) -> Batch:
+    batch = Batch(
+        item=item.code,
+        department_id=department.id if department else None,
+        submitted_by=actor.name,
+        source_name=source_name,
+        file_hash=digest,
+        status="loading",
+        counts={},
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def _run(
+    session: Session,
+    item_code: str,
+    source: SourceFile,
+    chunks: Iterator[pl.DataFrame],
+    digest: str | None,
+    *,
+    department: Department | None,
+    actor: Actor,
+    publish: bool,
+    rejected_dir: Path | None,
+    progress: Progress | None,
+    today: date | None,
+) -> IngestResult:
+    started = time.perf_counter()
+    catalog = get_catalog()
+    item = catalog.item(item_code)
+    publish = publish or bool(department and department.publish_on_arrival)
+    batch = _start_batch(session, item, source.path.name, digest, department, actor)
+    run = BatchRun(
+        session, item, catalog, source, batch, department, publish, today or current_day()
+    )
+    for chunk in chunks:
+        run.process(chunk)
+        if progress:
+            progress(chunk.height)
+    result = run.finish(rejected_dir, started)
+    record_event(
+        session,
+        actor,
+        "ingest.batch",
+        "batch",
+        batch.id,
+        detail={
+            "item": item.code,
+            "source": source.path.name,
+            "file_hash": digest,
+            **{
+                k: getattr(result, k)
+                for k in ("total", "accepted", "fixed", "rejected", "new", "updated", "unchanged")
+            },
+        },
+    )
+    return result
+
+
+def ingest_file(
+    session: Session,
+    item_code: str,
+    path: Path,
+    *,
+    actor: Actor,
+    department: Department | None = None,
+    publish: bool = False,
+    rejected_dir: Path | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+    chunk_rows: int | None = None,
+) -> IngestResult:
+    """Load one file in the caller's transaction (commit to make it visible)."""
+    get_catalog().item(item_code)  # unknown item: fail before reading
+    opened: OpenedFile = open_file(path, chunk_rows) if chunk_rows else open_file(path)
+    try:
+        return _run(
+            session,
+            item_code,
+            opened.source,
+            opened.chunks,
+            file_hash(path),
+            department=department,
+            actor=actor,
+            publish=publish,
+            rejected_dir=rejected_dir,
+            progress=progress,
+            today=today,
+        )
+    finally:
+        opened.close()
+
+
+def ingest_rows(
+    session: Session,
+    item_code: str,
+    rows: list[dict[str, Any]],
+    *,
+    actor: Actor,
+    department: Department | None = None,
+    publish: bool = False,
+    rejected_dir: Path | None = None,
+    source_name: str = "push.jsonl",
+    today: date | None = None,
+) -> IngestResult:
+    """Load rows pushed as JSON objects (the API); rejected rows come back as JSON Lines."""
+    frame = rows_frame(rows)
+    headers = [c for c in frame.columns if c != ROW_NUMBER]
+    source = SourceFile(Path(source_name), "jsonl", None, headers)
+    digest = hashlib.sha256(frame.write_csv().encode("utf-8")).hexdigest()
+    return _run(
+        session,
+        item_code,
+        source,
+        iter([frame]),
+        digest,
+        department=department,
+        actor=actor,
+        publish=publish,
+        rejected_dir=rejected_dir,
+        progress=None,
+        today=today,
+    )
