@@ -42,7 +42,8 @@ unit: install-dev
 test: lint typecheck unit  ## install dev dependencies and run the whole suite
 
 bench: install-dev
-	$(BIN)/python bench/demo_load.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/demo_load.py --subjects 100000
 
 clean:
 	rm -rf $(VENV) xinyong.db xinyong.db-wal xinyong.db-shm .pytest_cache .mypy_cache .ruff_cache

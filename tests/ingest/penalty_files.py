@@ -16,10 +16,25 @@ AUTHORITY = _maker.uscc("11", "440500")
 COMPANIES = [(_maker.uscc("91", "440507"), f"示范市测试{n}贸易有限公司") for n in range(40)]
 
 HEADERS = [
-    "行政相对人名称", "行政相对人类别", "统一社会信用代码", "法定代表人", "行政处罚决定书文号",
-    "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容", "罚款金额（万元）",
-    "处罚决定日期", "处罚有效期", "公示截止期", "处罚机关", "处罚机关统一社会信用代码",
-    "数据来源单位", "数据来源单位统一社会信用代码", "备注",
+    "行政相对人名称",
+    "行政相对人类别",
+    "统一社会信用代码",
+    "法定代表人",
+    "行政处罚决定书文号",
+    "违法行为类型",
+    "违法事实",
+    "处罚依据",
+    "处罚类别",
+    "处罚内容",
+    "罚款金额（万元）",
+    "处罚决定日期",
+    "处罚有效期",
+    "公示截止期",
+    "处罚机关",
+    "处罚机关统一社会信用代码",
+    "数据来源单位",
+    "数据来源单位统一社会信用代码",
+    "备注",
 ]
 
 
@@ -50,8 +65,12 @@ def good_row(n: int, company: int | None = None, **overrides: Any) -> dict[str, 
     return row
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], encoding: str = "utf-8",
-              headers: list[str] | None = None) -> Path:
+def write_csv(
+    path: Path,
+    rows: list[dict[str, Any]],
+    encoding: str = "utf-8",
+    headers: list[str] | None = None,
+) -> Path:
     columns = headers or list(rows[0])
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.DictWriter(handle, columns, extrasaction="ignore")
@@ -60,8 +79,12 @@ def write_csv(path: Path, rows: list[dict[str, Any]], encoding: str = "utf-8",
     return path
 
 
-def write_xlsx(path: Path, rows: list[dict[str, Any]], date_columns: tuple[str, ...] = (),
-               serial_columns: tuple[str, ...] = ()) -> Path:
+def write_xlsx(
+    path: Path,
+    rows: list[dict[str, Any]],
+    date_columns: tuple[str, ...] = (),
+    serial_columns: tuple[str, ...] = (),
+) -> Path:
     """An Excel file; some date columns as real Excel dates, some as serial numbers."""
     from openpyxl import Workbook
 
@@ -74,10 +97,13 @@ def write_xlsx(path: Path, rows: list[dict[str, Any]], date_columns: tuple[str, 
         values: list[Any] = []
         for column in columns:
             value = row[column]
-            if value and column in date_columns:
-                value = datetime.fromisoformat(value)
-            elif value and column in serial_columns:
-                value = (date.fromisoformat(value) - date(1899, 12, 30)).days
+            try:
+                if value and column in date_columns:
+                    value = datetime.fromisoformat(value)
+                elif value and column in serial_columns:
+                    value = (date.fromisoformat(value) - date(1899, 12, 30)).days
+            except ValueError:
+                pass  # an impossible date stays text, as a clerk would have typed it
             values.append(value if value != "" else None)
         sheet.append(values)
     workbook.save(path)

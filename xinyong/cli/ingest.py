@@ -132,6 +132,13 @@ def ingest_file_command(
 @click.option("--interval", type=float, default=5.0, show_default=True, help="轮询间隔（秒）")
 @click.option("--once", is_flag=True, help="只处理当前已有的文件后退出")
 def ingest_watch(folder: Path, department: str | None, interval: float, once: bool) -> None:
+    if department:
+        try:
+            with session_scope() as session:
+                get_department(session, department)
+        except AccountError as exc:
+            fail(str(exc))
+
     def handle(item: str, path: Path) -> IngestResult:
         return run_file(item, path, department, False, None, None)
 

@@ -25,3 +25,7 @@ cli.add_command(accounts.departments)
 cli.add_command(audit.audit)
 cli.add_command(ingest.ingest)
 cli.add_command(quality.quality)
+
+
+if __name__ == "__main__":
+    cli()

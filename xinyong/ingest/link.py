@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.schema import CatalogItem, FieldType
 from xinyong.clock import utcnow
+from xinyong.db.bulk import insert_frame
 from xinyong.identifiers.check import guess_kind
 from xinyong.identifiers.uscc import subject_kind_of_uscc
 from xinyong.ingest.models import CodeConflict
@@ -55,6 +57,13 @@ def _subject_codes(item: CatalogItem) -> list[pl.Expr]:
     return [org.alias(_ORG), person.alias(_PERSON)]
 
 
+def _timestamps(now: datetime) -> list[pl.Expr]:
+    return [
+        pl.lit(now, dtype=pl.Datetime("us")).alias("created_at"),
+        pl.lit(now, dtype=pl.Datetime("us")).alias("updated_at"),
+    ]
+
+
 def _chunks(values: list[str]) -> list[list[str]]:
     return [values[i : i + LOOKUP_CHUNK] for i in range(0, len(values), LOOKUP_CHUNK)]
 
@@ -89,37 +98,31 @@ class Linker:
 
     def _create_orgs(self, names: dict[str, str]) -> dict[str, tuple[int, str]]:
         now = utcnow()
-        rows = [
+        codes = list(names)
+        frame = pl.DataFrame(
             {
-                "kind": subject_kind_of_uscc(code),
-                "uscc": code,
-                "name": name,
-                "region": code[2:8],
-                "created_at": now,
-                "updated_at": now,
+                "kind": [subject_kind_of_uscc(c) for c in codes],
+                "uscc": codes,
+                "name": [names[c] for c in codes],
+                "region": [c[2:8] for c in codes],
             }
-            for code, name in names.items()
-        ]
-        for start in range(0, len(rows), LOOKUP_CHUNK):
-            self.session.execute(insert(Subject), rows[start : start + LOOKUP_CHUNK])
-        created = self._existing_orgs(list(names))
+        ).with_columns(_timestamps(now))
+        insert_frame(self.session, Subject.__tablename__, frame)
+        created = self._existing_orgs(codes)
         self._remember_names({sid: name for sid, name in created.values()}, now)
         self.stats.new_subjects += len(created)
         return created
 
-    def _remember_names(self, names: dict[int, str], now: object) -> None:
-        rows = [
-            {
-                "subject_id": sid,
-                "name": name,
-                "first_seen": now,
-                "last_seen": now,
-                "source": f"batch:{self.batch_id}",
-            }
-            for sid, name in names.items()
-        ]
-        for start in range(0, len(rows), LOOKUP_CHUNK):
-            self.session.execute(insert(SubjectName), rows[start : start + LOOKUP_CHUNK])
+    def _remember_names(self, names: dict[int, str], now: datetime) -> None:
+        frame = pl.DataFrame(
+            {"subject_id": list(names), "name": list(names.values())},
+            schema={"subject_id": pl.Int64, "name": pl.String},
+        ).with_columns(
+            pl.lit(now, dtype=pl.Datetime("us")).alias("first_seen"),
+            pl.lit(now, dtype=pl.Datetime("us")).alias("last_seen"),
+            pl.lit(f"batch:{self.batch_id}").alias("source"),
+        )
+        insert_frame(self.session, SubjectName.__tablename__, frame)
 
     def _open(
         self,
@@ -234,21 +237,21 @@ class Linker:
 
     def _create_persons(self, codes: list[str], names: dict[str, str]) -> None:
         now = utcnow()
-        rows = [
+        stored = [person_columns(code) for code in codes]
+        frame = pl.DataFrame(
             {
-                "kind": NATURAL_PERSON,
-                "name": names[code],
-                "region": code[:6],
-                "uscc": None,
-                "created_at": now,
-                "updated_at": now,
-                **person_columns(code),
+                "kind": [NATURAL_PERSON] * len(codes),
+                "name": [names[c] for c in codes],
+                "region": [c[:6] for c in codes],
+                "person_hash": [s["person_hash"] for s in stored],
+                "person_id_enc": [s["person_id_enc"] for s in stored],
+                "person_id_masked": [s["person_id_masked"] for s in stored],
             }
-            for code in codes
-        ]
-        for start in range(0, len(rows), LOOKUP_CHUNK):
-            self.session.execute(insert(Subject), rows[start : start + LOOKUP_CHUNK])
-        self.stats.new_subjects += len(rows)
+        ).with_columns(_timestamps(now))
+        insert_frame(self.session, Subject.__tablename__, frame)
+        created = _lookup(self.session, Subject.person_hash, [s["person_hash"] for s in stored])
+        self._remember_names({sid: name for sid, name in created.values()}, now)
+        self.stats.new_subjects += len(codes)
 
     # -- rows -------------------------------------------------------------------------------
     def link(self, frame: pl.DataFrame) -> pl.DataFrame:

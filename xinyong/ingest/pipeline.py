@@ -38,6 +38,7 @@ from xinyong.workdays import CalendarGapError, working_days_between
 
 Progress = Callable[[int], None]
 TIMELY_WORKING_DAYS = 7
+DUPLICATE_MARK = "是同一条记录"
 
 
 class IngestError(ValueError):
@@ -87,9 +88,15 @@ def file_hash(path: Path) -> str:
 
 
 def _error_kinds(errors: pl.Series) -> Counter[str]:
-    fields = errors.explode().drop_nulls().str.extract(r"（([A-Z][A-Z0-9_]*)）", 1)
-    counts = Counter(fields.fill_null("subject").to_list())
-    return counts
+    """Rejections by field code; ``duplicate`` and ``subject`` for the row-level reasons."""
+    messages = errors.explode().drop_nulls()
+    kinds = pl.select(
+        pl.when(messages.str.contains(DUPLICATE_MARK, literal=True))
+        .then(pl.lit("duplicate"))
+        .otherwise(messages.str.extract(r"（([A-Z][A-Z0-9_]*)）", 1).fill_null("subject"))
+        .alias("k")
+    )["k"]
+    return Counter(kinds.to_list())
 
 
 class BatchRun:
@@ -159,7 +166,9 @@ class BatchRun:
                 messages.append(None)
             else:
                 natural = "、".join(self.item.natural_key)
-                messages.append(f"与第{first}行是同一条记录（业务主键 {natural} 相同），本行未载入")
+                messages.append(
+                    f"与第{first}行{DUPLICATE_MARK}（业务主键 {natural} 相同），本行未载入"
+                )
         return messages
 
     def _timeliness(self, frame: pl.DataFrame) -> None:

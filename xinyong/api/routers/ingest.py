@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ def _require(caller: Caller, scope: str) -> None:
 
 
 def _rejected_dir() -> Path:
-    return get_settings().data_dir / "rejected"
+    """A folder of its own for each request's rejected rows (never shared between batches)."""
+    return get_settings().data_dir / "rejected" / uuid.uuid4().hex
 
 
 def _public_result(result: IngestResult) -> dict[str, Any]:
@@ -144,7 +146,7 @@ def _ingest_upload(
             actor=caller.actor,
             department=department,
             publish=publish,
-            rejected_dir=_rejected_dir() / str(id(path)),
+            rejected_dir=_rejected_dir(),
         )
 
 
