@@ -18,6 +18,7 @@ from xinyong.catalog.safeguards import NeverCollectRules, load_never_collect
 from xinyong.catalog.schema import CatalogItem, Field, FieldType
 
 PACKAGE_DIR = Path(__file__).parent
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(Exception):
@@ -82,7 +83,7 @@ class Catalog:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path.name}: YAML 格式错误：{exc}") from exc
 

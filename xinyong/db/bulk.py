@@ -6,6 +6,8 @@ import io
 from typing import Any
 
 import polars as pl
+from sqlalchemy import String, any_, literal
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 _DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S%.6f"
@@ -56,3 +58,11 @@ def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
         f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
         _sqlite_ready(frame).iter_rows(),
     )
+
+
+def among(session: Session, column: Any, values: list[Any], item_type: Any = None) -> Any:
+    """``column IN values``; on PostgreSQL one array parameter instead of one per value."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = postgresql.ARRAY(item_type if item_type is not None else String())
+        return column == any_(literal(values, type_=array))
+    return column.in_(values)

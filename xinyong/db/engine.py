@@ -19,6 +19,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-262144")  # 256 MB page cache: bulk loads touch indexes
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 

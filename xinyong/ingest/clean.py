@@ -7,8 +7,7 @@ and flags (``_flags``: accepted, but worth a look).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -25,7 +24,6 @@ ERRORS, FIXES, FLAGS = "_errors", "_fixes", "_flags"
 SEPARATORS = r"[；;,，、|]"
 _FULLWIDTH = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
 _HALFWIDTH = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" "]
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S")
 EXCEL_EPOCH = date(1899, 12, 30)
 DATE_HINT = "不是有效日期（可用格式：2024-05-01、2024/5/1、20240501、2024年5月1日）"
 EARLIEST_DATE = date(1900, 1, 1)
@@ -46,7 +44,11 @@ def _halfwidth(expr: pl.Expr) -> pl.Expr:
 
 @dataclass
 class Cleaned:
-    """Expressions for one field: its value, and at most one error and one fix per row."""
+    """How one field is cleaned: its value from the raw text, then checks on both.
+
+    ``value`` is computed first and materialised as the field's column; ``error`` and ``fix``
+    then read that column (``pl.col(code)``) instead of computing it again.
+    """
 
     value: pl.Expr
     error: pl.Expr
@@ -62,15 +64,29 @@ def _trimmed(raw: pl.Expr) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def _fix_when(changed: pl.Expr, f: Field, what: str) -> pl.Expr:
-    return pl.when(changed).then(pl.lit(f"{label(f)}：{what}")).otherwise(_none())
+def _changed_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """A fix note when the stored value differs from what was sent."""
+    return (
+        pl.when(value.is_not_null() & (value.cast(pl.String) != raw))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f"{label(f)}：“"),
+                    raw,
+                    pl.lit("”已规范为“"),
+                    value.cast(pl.String),
+                    pl.lit("”"),
+                ]
+            )
+        )
+        .otherwise(_none())
+    )
 
 
 # -- one cleaner per field type --------------------------------------------------------------
 
 
-def clean_text(f: Field, raw: pl.Expr) -> Cleaned:
-    value = _trimmed(raw)
+def clean_text(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
     error = _none()
     if f.max_length:
         error = (
@@ -78,8 +94,12 @@ def clean_text(f: Field, raw: pl.Expr) -> Cleaned:
             .then(_message(f, value, f"长度超过{f.max_length}个字符"))
             .otherwise(_none())
         )
-    fix = _fix_when(value.is_not_null() & (value != raw), f, "已去除首尾空格")
-    return Cleaned(value, error, fix)
+    fix = (
+        pl.when(value.is_not_null() & (value != raw))
+        .then(pl.lit(f"{label(f)}：已去除首尾空格"))
+        .otherwise(_none())
+    )
+    return Cleaned(_trimmed(raw), error, fix)
 
 
 def _normalized_code(raw: pl.Expr) -> pl.Expr:
@@ -96,105 +116,99 @@ def _code_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> pl.Expr:
     ]
     joined = pl.concat_list(parts).list.drop_nulls().list.join("，")
     return (
-        pl.when(value.is_not_null() & (joined != ""))
+        pl.when(value.is_not_null() & (value != raw))
         .then(pl.concat_str([pl.lit(f"{label(f)}："), joined]))
         .otherwise(_none())
     )
 
 
-def _validated(values: pl.Series, check: Callable[[str], list[str]]) -> dict[str, str]:
-    """Error text for each distinct invalid value (checked once per distinct value)."""
-    problems = {}
-    for value in values.drop_nulls().unique().to_list():
-        errors = check(value)
-        if errors:
-            problems[value] = "；".join(errors)
-    return problems
-
-
 @dataclass
 class CodeChecker:
-    """Validates identifier columns on their distinct values, then maps results back."""
+    """Validates identifiers once per distinct value, remembering results across chunks."""
 
     today: date
+    _seen: dict[tuple[FieldType, str], str | None] = field(default_factory=dict)
 
-    def uscc(self, value: str) -> list[str]:
-        return check_uscc(value)[0]
-
-    def resident_id(self, value: str) -> list[str]:
-        return check_resident_id(value, self.today)
-
-    def subject_code(self, value: str) -> list[str]:
+    def _check(self, field_type: FieldType, value: str) -> list[str]:
+        if field_type is FieldType.uscc:
+            return check_uscc(value)[0]
+        if field_type is FieldType.resident_id:
+            return check_resident_id(value, self.today)
         return check_code(value, self.today).errors
 
-    def checker(self, field_type: FieldType) -> Callable[[str], list[str]]:
-        return {
-            FieldType.uscc: self.uscc,
-            FieldType.resident_id: self.resident_id,
-            FieldType.subject_code: self.subject_code,
-        }[field_type]
+    def problems(self, field_type: FieldType, values: pl.Series) -> dict[str, str]:
+        """Error text for each distinct invalid value among ``values``."""
+        found = {}
+        for value in values.drop_nulls().unique().to_list():
+            key = (field_type, value)
+            if key not in self._seen:
+                errors = self._check(field_type, value)
+                self._seen[key] = "；".join(errors) if errors else None
+            reason = self._seen[key]
+            if reason:
+                found[value] = reason
+        return found
 
 
 def clean_identifier(
     f: Field, raw: pl.Expr, frame: pl.DataFrame, checker: CodeChecker, applies: pl.Expr
 ) -> Cleaned:
-    value = _normalized_code(raw)
-    values = frame.select(pl.when(applies).then(value).otherwise(None).alias("v"))["v"]
-    problems = _validated(values, checker.checker(f.type))
+    """Identifiers are checked on the frame where their normalised value is a column."""
+    value = pl.col(f.code)
+    candidates = frame.select(pl.when(applies).then(value).otherwise(None).alias("v"))["v"]
+    problems = checker.problems(f.type, candidates)
     reason = value.replace_strict(problems, default=None, return_dtype=pl.String)
     error = pl.when(applies & reason.is_not_null()).then(_message(f, raw, reason))
-    return Cleaned(value, error.otherwise(_none()), _code_fix(f, raw, value))
+    return Cleaned(_normalized_code(raw), error.otherwise(_none()), _code_fix(f, raw, value))
 
 
-def clean_date(f: Field, raw: pl.Expr, today: date) -> Cleaned:
+def _iso_text(raw: pl.Expr) -> pl.Expr:
+    """Common date spellings rewritten as Y-M-D (2024年5月1日, 2024/5/1, 2024.5.1, 20240501)."""
     text = _trimmed(_halfwidth(raw))
+    dashed = text.str.replace_all(r"[年月/.]", "-").str.replace(r"日$", "")
+    dashed = dashed.str.replace(r"^(\d{4})(\d{2})(\d{2})$", "$1-$2-$3")
+    return dashed.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})[ T]00:00(:00)?(\.0+)?$", "$1")
+
+
+def date_value(raw: pl.Expr) -> pl.Expr:
+    text = _trimmed(raw)
+    serial = text.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
     parsed = pl.coalesce(
-        [text.str.strptime(pl.Date, fmt, strict=False, exact=True) for fmt in _DATE_FORMATS]
-        + [
-            pl.when(text.str.contains(r"^\d{5}(\.0+)?$")).then(
-                pl.lit(EXCEL_EPOCH)
-                + pl.duration(days=text.str.extract(r"^(\d{5})").cast(pl.Int64, strict=False))
-            )
-        ]
+        _iso_text(raw).str.strptime(pl.Date, "%Y-%m-%d", strict=False, exact=True),
+        pl.lit(EXCEL_EPOCH) + pl.duration(days=serial),
     )
-    value = parsed.dt.strftime("%Y-%m-%d")
+    return parsed.dt.strftime("%Y-%m-%d")
+
+
+def clean_date(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
+    text = _trimmed(raw)
     error = (
-        pl.when(text.is_not_null() & parsed.is_null())
-        .then(
-            _message(
-                f, raw, "不是有效日期（可用格式：2024-05-01、2024/5/1、20240501、2024年5月1日）"
-            )
-        )
-        .when(parsed < pl.lit(EARLIEST_DATE))
+        pl.when(text.is_not_null() & value.is_null())
+        .then(_message(f, raw, DATE_HINT))
+        .when(value < pl.lit(EARLIEST_DATE.isoformat()))
         .then(_message(f, raw, f"日期早于{EARLIEST_DATE.year}年，不合理"))
+        .otherwise(_none())
+    )
+    return Cleaned(date_value(raw), error, _changed_fix(f, raw, value))
+
+
+def clean_decimal(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
+    text = _trimmed(_halfwidth(raw).str.replace_all(r"[,\s]", ""))
+    numeric = text.str.contains(r"^-?\d+(\.\d+)?$")
+    unit = f"（单位：{f.unit}）" if f.unit else ""
+    error = (
+        pl.when(raw.is_not_null() & value.is_null() & (raw.str.strip_chars() != ""))
+        .then(_message(f, raw, f"不是有效数字{unit}"))
+        .when(value.str.starts_with("-"))
+        .then(_message(f, raw, "不能为负数"))
         .otherwise(_none())
     )
     fix = (
         pl.when(value.is_not_null() & (value != raw))
-        .then(
-            pl.concat_str(
-                [pl.lit(f"{label(f)}：日期“"), raw, pl.lit("”已规范为“"), value, pl.lit("”")]
-            )
-        )
+        .then(pl.lit(f"{label(f)}：数字中的全角字符、空格或千分位已去除"))
         .otherwise(_none())
     )
-    return Cleaned(value, error, fix)
-
-
-def clean_decimal(f: Field, raw: pl.Expr) -> Cleaned:
-    text = _trimmed(_halfwidth(raw).str.replace_all(r"[,\s]", ""))
-    numeric = text.str.contains(r"^-?\d+(\.\d+)?$")
-    value = pl.when(numeric).then(text).otherwise(None)
-    unit = f"（单位：{f.unit}）" if f.unit else ""
-    error = (
-        pl.when(text.is_not_null() & ~numeric)
-        .then(_message(f, raw, f"不是有效数字{unit}"))
-        .when(numeric & text.str.starts_with("-"))
-        .then(_message(f, raw, "不能为负数"))
-        .otherwise(_none())
-    )
-    fix = _fix_when(value.is_not_null() & (value != raw), f, "数字中的全角字符、空格或千分位已去除")
-    return Cleaned(value, error, fix)
+    return Cleaned(pl.when(numeric).then(text).otherwise(None), error, fix)
 
 
 def _code_mapping(codes: CodeList) -> dict[str, str]:
@@ -219,31 +233,32 @@ def _choices(codes: CodeList) -> str:
     return f"不在代码集“{codes.label}”中（可选：{shown}）"
 
 
-def clean_code(f: Field, raw: pl.Expr, codes: CodeList) -> Cleaned:
+def clean_code(f: Field, raw: pl.Expr, value: pl.Expr, codes: CodeList) -> Cleaned:
     text = _trimmed(_halfwidth(raw))
-    value = _canonical(codes, text)
     error = pl.when(text.is_not_null() & value.is_null()).then(_message(f, raw, _choices(codes)))
-    fix = pl.when(value.is_not_null() & (value != raw)).then(
-        pl.concat_str([pl.lit(f"{label(f)}：“"), raw, pl.lit("”已规范为“"), value, pl.lit("”")])
-    )
-    return Cleaned(value, error.otherwise(_none()), fix.otherwise(_none()))
+    return Cleaned(_canonical(codes, text), error.otherwise(_none()), _changed_fix(f, raw, value))
 
 
-def clean_code_set(f: Field, raw: pl.Expr, codes: CodeList) -> Cleaned:
+def _set_parts(raw: pl.Expr) -> pl.Expr:
     text = _trimmed(raw)
-    parts = (
+    return (
         text.str.replace_all(SEPARATORS, ";")
         .str.split(";")
         .list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
     )
+
+
+def clean_code_set(f: Field, raw: pl.Expr, value: pl.Expr, codes: CodeList) -> Cleaned:
+    parts = _set_parts(raw)
     mapped = parts.list.eval(_canonical(codes, pl.element()))
-    unknown = parts.list.eval(pl.element().filter(_canonical(codes, pl.element()).is_null()))
-    value = (
-        pl.when(text.is_null() | (parts.list.len() == 0))
+    stored = (
+        pl.when(parts.list.len() == 0)
         .then(None)
         .otherwise(mapped.list.drop_nulls().list.unique(maintain_order=True))
     )
-    error = pl.when(unknown.list.len() > 0).then(
+    unknown_count = mapped.list.eval(pl.element().is_null()).list.sum()
+    unknown = parts.list.eval(pl.element().filter(_canonical(codes, pl.element()).is_null()))
+    error = pl.when(unknown_count > 0).then(
         _message(
             f,
             raw,
@@ -253,10 +268,10 @@ def clean_code_set(f: Field, raw: pl.Expr, codes: CodeList) -> Cleaned:
         )
     )
     joined = value.list.join("；")
-    fix = pl.when(value.is_not_null() & (joined != text)).then(
+    fix = pl.when(value.is_not_null() & (joined != _trimmed(raw))).then(
         pl.concat_str([pl.lit(f"{label(f)}：“"), raw, pl.lit("”已规范为“"), joined, pl.lit("”")])
     )
-    return Cleaned(value, error.otherwise(_none()), fix.otherwise(_none()))
+    return Cleaned(stored, error.otherwise(_none()), fix.otherwise(_none()))
 
 
 # -- rules across fields ---------------------------------------------------------------------
@@ -357,14 +372,18 @@ def amount_flags(item: CatalogItem) -> list[pl.Expr]:
             pl.concat_str(
                 [
                     pl.lit(f"{label(f)}：金额"),
-                    declared.round(2).cast(pl.String),
+                    _yuan_text(declared),
                     pl.lit("元与处罚内容中的"),
-                    in_yuan.round(2).cast(pl.String),
+                    _yuan_text(in_yuan),
                     pl.lit("元不一致，请核对"),
                 ]
             )
         )
     ]
+
+
+def _yuan_text(amount: pl.Expr) -> pl.Expr:
+    return amount.round(0).cast(pl.Int64).cast(pl.String)
 
 
 # -- putting it together ---------------------------------------------------------------------
@@ -382,16 +401,17 @@ def raw_columns(frame: pl.DataFrame, headers: HeaderMap) -> list[pl.Expr]:
     return exprs
 
 
-def _typed(f: Field, raw: pl.Expr, catalog: Catalog, today: date) -> Cleaned:
+def _typed(f: Field, catalog: Catalog) -> Cleaned:
+    raw, value = pl.col(f"_raw_{f.code}"), pl.col(f.code)
     if f.type is FieldType.date:
-        return clean_date(f, raw, today)
+        return clean_date(f, raw, value)
     if f.type is FieldType.decimal:
-        return clean_decimal(f, raw)
+        return clean_decimal(f, raw, value)
     if f.type is FieldType.code:
-        return clean_code(f, raw, catalog.code_lists[f.code_list or ""])
+        return clean_code(f, raw, value, catalog.code_lists[f.code_list or ""])
     if f.type is FieldType.code_set:
-        return clean_code_set(f, raw, catalog.code_lists[f.code_list or ""])
-    return clean_text(f, raw)
+        return clean_code_set(f, raw, value, catalog.code_lists[f.code_list or ""])
+    return clean_text(f, raw, value)
 
 
 IDENTIFIER_TYPES = (FieldType.uscc, FieldType.resident_id, FieldType.subject_code)
@@ -403,29 +423,27 @@ def clean_chunk(
     headers: HeaderMap,
     catalog: Catalog,
     today: date,
+    checker: CodeChecker | None = None,
 ) -> pl.DataFrame:
     """Clean one chunk: field columns by code, plus _errors, _fixes and _flags lists."""
+    checker = checker or CodeChecker(today)
     with_raw = frame.with_columns(raw_columns(frame, headers))
-    for f in item.fields:
-        if f"_raw_{f.code}" not in with_raw.columns:
-            with_raw = with_raw.with_columns(_none().alias(f"_raw_{f.code}"))
-    plain = _each([f for f in item.fields if f.type not in IDENTIFIER_TYPES], catalog, today)
-    stage = with_raw.with_columns(*[c.value.alias(f.code) for f, c in plain])
-    error_cols = [c.error for _, c in plain]
-    fix_cols = [c.fix for _, c in plain]
-    checker = CodeChecker(today)
-    for f in item.fields:
-        if f.type not in IDENTIFIER_TYPES:
-            continue
+    missing = [f"_raw_{f.code}" for f in item.fields if f"_raw_{f.code}" not in with_raw.columns]
+    with_raw = with_raw.with_columns([_none().alias(name) for name in missing])
+    plain = [(f, _typed(f, catalog)) for f in item.fields if f.type not in IDENTIFIER_TYPES]
+    ids = [f for f in item.fields if f.type in IDENTIFIER_TYPES]
+    stage = with_raw.with_columns(
+        [c.value.alias(f.code) for f, c in plain]
+        + [_normalized_code(pl.col(f"_raw_{f.code}")).alias(f.code) for f in ids]
+    )
+    checks = [c for _, c in plain]
+    for f in ids:
         applies = condition_expr(item, f.checked_when) if f.checked_when else pl.lit(True)
-        c = clean_identifier(f, pl.col(f"_raw_{f.code}"), stage, checker, applies)
-        stage = stage.with_columns(c.value.alias(f.code))
-        error_cols.append(c.error)
-        fix_cols.append(c.fix)
-    error_cols += required_errors(item) + logic_errors(item, today)
+        checks.append(clean_identifier(f, pl.col(f"_raw_{f.code}"), stage, checker, applies))
+    errors = [c.error for c in checks] + required_errors(item) + logic_errors(item, today)
     return stage.with_columns(
-        pl.concat_list(error_cols).list.drop_nulls().alias(ERRORS),
-        pl.concat_list(fix_cols).list.drop_nulls().alias(FIXES),
+        pl.concat_list(errors).list.drop_nulls().alias(ERRORS),
+        pl.concat_list([c.fix for c in checks]).list.drop_nulls().alias(FIXES),
         _flags(item).alias(FLAGS),
     )
 
@@ -435,10 +453,6 @@ def _flags(item: CatalogItem) -> pl.Expr:
     if not flags:
         return pl.lit([], dtype=pl.List(pl.String))
     return pl.concat_list(flags).list.drop_nulls()
-
-
-def _each(fields: list[Field], catalog: Catalog, today: date) -> list[tuple[Field, Cleaned]]:
-    return [(f, _typed(f, pl.col(f"_raw_{f.code}"), catalog, today)) for f in fields]
 
 
 def row_values(row: dict[str, Any], item: CatalogItem) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.catalog.schema import CatalogItem, FieldType
 from xinyong.clock import utcnow
-from xinyong.db.bulk import insert_frame
+from xinyong.db.bulk import among, insert_frame
 from xinyong.identifiers.check import guess_kind
 from xinyong.identifiers.uscc import subject_kind_of_uscc
 from xinyong.ingest.models import CodeConflict
@@ -24,7 +24,7 @@ from xinyong.records.store import IDENTITY, SUBJECT_ID
 from xinyong.subjects.models import Subject, SubjectName
 from xinyong.subjects.service import NATURAL_PERSON, person_columns
 
-LOOKUP_CHUNK = 5000
+LOOKUP_CHUNK = 20000
 _ORG, _PERSON = "_org_code", "_person_code"
 LINK_ERROR = "_link_error"
 
@@ -73,7 +73,7 @@ def _lookup(session: Session, column: Any, values: list[str]) -> dict[str, tuple
     found: dict[str, tuple[int, str]] = {}
     for chunk in _chunks(values):
         rows = session.execute(
-            select(column, Subject.id, Subject.name).where(column.in_(chunk))
+            select(column, Subject.id, Subject.name).where(among(session, column, chunk))
         ).all()
         found.update({str(key): (sid, name) for key, sid, name in rows})
     return found
@@ -167,7 +167,7 @@ class Linker:
         for chunk in _chunks(list({n for n in names.values()})):
             rows = self.session.execute(
                 select(Subject.uscc, Subject.name, Subject.id).where(
-                    Subject.name.in_(chunk), Subject.uscc.is_not(None)
+                    among(self.session, Subject.name, chunk), Subject.uscc.is_not(None)
                 )
             ).all()
             for other_code, other_name, sid in rows:

@@ -133,19 +133,23 @@ class BatchRun:
         return {uscc: did for uscc, did in rows}
 
     def _originals(self, frame: pl.DataFrame) -> pl.Series:
-        """Original input columns as JSON, ID numbers encrypted."""
+        """Original values as a JSON array in the order of the batch's headers; ID numbers
+        encrypted."""
         protected = {
             c for code in self.item.protected_fields for c in self.headers.columns.get(code, [])
         }
-        columns = [c for c in self.source.headers if c in frame.columns]
         exprs = []
-        for column in columns:
+        for column in self.source.headers:
+            if column not in frame.columns:
+                exprs.append(pl.lit(None, dtype=pl.String))
+                continue
             expr = pl.col(column)
             if column in protected:
                 mapping = encrypt_column(frame[column], get_protector())
                 expr = expr.replace_strict(mapping, default=None, return_dtype=pl.String)
-            exprs.append(expr.alias(column))
-        return frame.select(pl.struct(exprs).struct.json_encode().alias("o"))["o"]
+            exprs.append(expr)
+        wrapped = pl.struct(pl.concat_list(exprs).alias("v")).struct.json_encode()
+        return frame.select(wrapped.str.slice(5).str.strip_suffix("}").alias("o"))["o"]
 
     def _department_column(self, frame: pl.DataFrame) -> pl.Expr:
         if self.department is not None:
@@ -291,6 +295,7 @@ def _start_batch(
     item: CatalogItem,
     source_name: str,
     digest: str | None,
+    headers: list[str],
     department: Department | None,
     actor: Actor,
 ) -> Batch:
@@ -300,6 +305,7 @@ def _start_batch(
         submitted_by=actor.name,
         source_name=source_name,
         file_hash=digest,
+        headers=headers,
         status="loading",
         counts={},
     )
@@ -326,7 +332,7 @@ def _run(
     catalog = get_catalog()
     item = catalog.item(item_code)
     publish = publish or bool(department and department.publish_on_arrival)
-    batch = _start_batch(session, item, source.path.name, digest, department, actor)
+    batch = _start_batch(session, item, source.path.name, digest, source.headers, department, actor)
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )

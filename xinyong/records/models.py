@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.clock import utcnow
-from xinyong.db.base import Base, JsonType
+from xinyong.db.base import Base
 
 RECORD_STATUSES = ("active", "withdrawn", "repaired", "expired", "revoked")
 
@@ -53,11 +54,12 @@ class Record(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     severity: Mapped[str | None] = mapped_column(String(16))
     amount_yuan: Mapped[Decimal | None] = mapped_column(Numeric(20, 2))
-    fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # JSON (not JSONB) on PostgreSQL: records are bulk-loaded far more than queried by field.
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    original_row: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    original_row: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 import polars as pl
-from sqlalchemy import select, update
+from sqlalchemy import Integer, column, select, table, text, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.schema import CatalogItem, FieldType
 from xinyong.clock import utcnow
-from xinyong.db.bulk import insert_frame
+from xinyong.db.bulk import among, insert_frame
 from xinyong.privacy.ids import IdProtector, get_protector
 from xinyong.records.derive import (
     canonical_fields,
@@ -29,6 +29,8 @@ from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
 Outcome = Literal["new", "updated", "unchanged"]
+_KEYS = "xinyong_batch_keys"
+_KEY_TABLE = table(_KEYS, column("k"))
 LOOKUP_CHUNK = 5000
 SUBJECT_ID, IDENTITY = "_subject_id", "_identity"
 OUTCOME = "_outcome"
@@ -110,7 +112,9 @@ def prepare_records(
         "status",
         "severity",
         "amount_yuan",
-        stored_json.alias("fields"),
+        stored_json.str.replace_all(r',?"[A-Z][A-Z0-9_]*":null', "")
+        .str.replace(r"^\{,", "{")
+        .alias("fields"),
         pl.Series("content_hash", sha256_hex(plain_json)),
         published.cast(pl.Datetime("us")).alias("published_at"),
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
@@ -129,21 +133,24 @@ class Current:
 
 
 def current_versions(session: Session, keys: list[str]) -> dict[str, Current]:
-    found: dict[str, Current] = {}
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        chunk = keys[start : start + LOOKUP_CHUNK]
-        rows = session.execute(
-            select(
-                Record.record_key,
-                Record.id,
-                Record.version,
-                Record.content_hash,
-                Record.published_at,
-            ).where(Record.record_key.in_(chunk), Record.is_current.is_(True))
-        ).all()
-        for key, rid, version, digest, published in rows:
-            found[key] = Current(rid, version, digest, published)
-    return found
+    """Current versions of the given record keys, found by a join on a temporary key table."""
+    if not keys:
+        return {}
+    session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_KEYS} (k VARCHAR(64))"))
+    session.execute(text(f"DELETE FROM {_KEYS}"))
+    insert_frame(session, _KEYS, pl.DataFrame({"k": keys}))
+    rows = session.execute(
+        select(
+            Record.record_key, Record.id, Record.version, Record.content_hash, Record.published_at
+        )
+        .join(_KEY_TABLE, _KEY_TABLE.c.k == Record.record_key)
+        .where(Record.is_current.is_(True))
+    ).all()
+    session.execute(text(f"DELETE FROM {_KEYS}"))
+    return {
+        key: Current(rid, version, digest, published)
+        for key, rid, version, digest, published in rows
+    }
 
 
 def write_versions(session: Session, prepared: pl.DataFrame) -> pl.DataFrame:
@@ -184,7 +191,7 @@ def write_versions(session: Session, prepared: pl.DataFrame) -> pl.DataFrame:
     for start in range(0, len(superseded), LOOKUP_CHUNK):
         session.execute(
             update(Record)
-            .where(Record.id.in_(superseded[start : start + LOOKUP_CHUNK]))
+            .where(among(session, Record.id, superseded[start : start + LOOKUP_CHUNK], Integer()))
             .values(is_current=False, superseded_at=now)
         )
     session.flush()
