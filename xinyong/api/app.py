@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from xinyong import __version__
-from xinyong.api.routers import catalog, health, ingest, subjects
+from xinyong.api.routers import catalog, health, ingest, services, subjects
 from xinyong.catalog.registry import get_catalog
 
 DESCRIPTION = """
@@ -49,6 +49,7 @@ def create_app() -> FastAPI:
     app.include_router(subjects.router)
     app.include_router(catalog.router)
     app.include_router(ingest.router)
+    app.include_router(services.router)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
 

@@ -4,14 +4,20 @@ from xinyong.accounts import models as accounts_models
 from xinyong.audit import models as audit_models
 from xinyong.db.base import Base
 from xinyong.ingest import models as ingest_models
+from xinyong.objections import models as objections_models
 from xinyong.records import models as records_models
+from xinyong.repair import models as repair_models
 from xinyong.subjects import models as subjects_models
+from xinyong.workflow import WorkflowEvent
 
 __all__ = [
     "Base",
+    "WorkflowEvent",
     "accounts_models",
     "audit_models",
     "ingest_models",
+    "objections_models",
     "records_models",
+    "repair_models",
     "subjects_models",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
 ENCODINGS = ("utf-8-sig", "gb18030")
 ROW_NUMBER = "_row"
 

@@ -58,6 +58,8 @@ class Record(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Dual publicity workflow state (workflow/machines.yaml); None for items without it.
+    publication_state: Mapped[str | None] = mapped_column(String(16))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     original_row: Mapped[dict[str, Any] | None] = mapped_column(JSON)

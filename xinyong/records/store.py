@@ -34,6 +34,7 @@ _KEY_TABLE = table(_KEYS, column("k"))
 LOOKUP_CHUNK = 5000
 SUBJECT_ID, IDENTITY = "_subject_id", "_identity"
 OUTCOME = "_outcome"
+WORKFLOW_STATUSES = ("repaired", "withdrawn")  # set by workflows, kept across corrections
 
 
 def subject_key(subject: Subject) -> str:
@@ -117,10 +118,22 @@ def prepare_records(
         .alias("fields"),
         pl.Series("content_hash", sha256_hex(plain_json)),
         published.cast(pl.Datetime("us")).alias("published_at"),
+        _publication_state(item, published).alias("publication_state"),
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
         pl.lit(now, dtype=pl.Datetime("us")).alias("received_at"),
         originals.alias("original_row"),
         pl.lit(now, dtype=pl.Datetime("us")).alias("recorded_at"),
+    )
+
+
+def _publication_state(item: CatalogItem, published: pl.Series) -> pl.Expr:
+    """New dual publicity records start uploaded, or published when published on arrival."""
+    if not item.publicity.requires_publication:
+        return pl.lit(None, dtype=pl.String)
+    return (
+        pl.when(pl.lit(published).is_not_null())
+        .then(pl.lit("published"))
+        .otherwise(pl.lit("uploaded"))
     )
 
 
@@ -130,6 +143,8 @@ class Current:
     version: int
     content_hash: str
     published_at: datetime | None
+    publication_state: str | None
+    status: str
 
 
 def current_versions(session: Session, keys: list[str]) -> dict[str, Current]:
@@ -141,16 +156,19 @@ def current_versions(session: Session, keys: list[str]) -> dict[str, Current]:
     insert_frame(session, _KEYS, pl.DataFrame({"k": keys}))
     rows = session.execute(
         select(
-            Record.record_key, Record.id, Record.version, Record.content_hash, Record.published_at
+            Record.record_key,
+            Record.id,
+            Record.version,
+            Record.content_hash,
+            Record.published_at,
+            Record.publication_state,
+            Record.status,
         )
         .join(_KEY_TABLE, _KEY_TABLE.c.k == Record.record_key)
         .where(Record.is_current.is_(True))
     ).all()
     session.execute(text(f"DELETE FROM {_KEYS}"))
-    return {
-        key: Current(rid, version, digest, published)
-        for key, rid, version, digest, published in rows
-    }
+    return {row[0]: Current(*row[1:]) for row in rows}
 
 
 def write_versions(session: Session, prepared: pl.DataFrame) -> pl.DataFrame:
@@ -165,28 +183,38 @@ def write_versions(session: Session, prepared: pl.DataFrame) -> pl.DataFrame:
     outcomes: list[str] = []
     versions: list[int] = []
     carried: list[datetime | None] = []
+    states: list[str | None] = []
+    statuses: list[str] = []
     superseded: list[int] = []
-    for key, digest, published in zip(
-        keys, hashes, prepared["published_at"].to_list(), strict=True
-    ):
+    rows = zip(
+        keys,
+        hashes,
+        prepared["published_at"].to_list(),
+        prepared["publication_state"].to_list(),
+        prepared["status"].to_list(),
+        strict=True,
+    )
+    for key, digest, published, state, status in rows:
         old = existing.get(key)
-        if old is None:
-            outcomes.append("new")
-            versions.append(1)
-            carried.append(published)
-        elif old.content_hash == digest:
-            outcomes.append("unchanged")
-            versions.append(old.version)
-            carried.append(published)
-        else:
-            outcomes.append("updated")
-            versions.append(old.version + 1)
-            carried.append(published or old.published_at)
+        if old is not None and old.content_hash != digest:
+            # A correction keeps the record's workflow position (published, repaired ...).
             superseded.append(old.id)
+            published = published or old.published_at
+            state = old.publication_state or state
+            status = old.status if old.status in WORKFLOW_STATUSES else status
+        outcomes.append(
+            "new" if old is None else "unchanged" if old.content_hash == digest else "updated"
+        )
+        versions.append(1 if old is None else old.version + (old.content_hash != digest))
+        carried.append(published)
+        states.append(state)
+        statuses.append(status)
     result = prepared.with_columns(
         pl.Series(OUTCOME, outcomes),
         pl.Series("version", versions),
         pl.Series("published_at", carried, dtype=pl.Datetime("us")),
+        pl.Series("publication_state", states, dtype=pl.String),
+        pl.Series("status", statuses, dtype=pl.String),
     )
     for start in range(0, len(superseded), LOOKUP_CHUNK):
         session.execute(

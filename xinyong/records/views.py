@@ -71,7 +71,11 @@ def _shown_value(value: Any, audience: Audience, protector: IdProtector) -> Any:
 
 
 def present_record(
-    record: Record, catalog: Catalog, audience: Audience, protector: IdProtector
+    record: Record,
+    catalog: Catalog,
+    audience: Audience,
+    protector: IdProtector,
+    disputed: bool = False,
 ) -> dict[str, Any]:
     item = catalog.item(record.item)
     fields = {
@@ -91,7 +95,7 @@ def present_record(
         else None,
         "severity": record.severity,
         "amount_yuan": record.amount_yuan,
-        "disputed": False,
+        "disputed": disputed,
         "fields": fields,
         "labels": {code: item.field(code).header for code in fields if code in item.field_codes},
     }

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.registry import Catalog
+from xinyong.objections.service import disputed_keys
 from xinyong.privacy.ids import get_protector
 from xinyong.records.views import Audience, count_by_item, present_record, subject_records
 from xinyong.subjects.models import Subject
@@ -50,6 +51,7 @@ def subject_detail(
 ) -> dict[str, Any]:
     protector = get_protector()
     records = subject_records(session, subject.id, catalog, audience, today)
+    disputed = disputed_keys(session, subject.id)
     detail = subject_summary(subject, audience)
     detail.update(
         legal_representative=subject.legal_representative,
@@ -57,6 +59,9 @@ def subject_detail(
         registered_on=subject.registered_on,
         former_names=[n.name for n in name_history(session, subject) if n.name != subject.name],
         counts=count_by_item(session, subject.id, catalog, audience, today),
-        records=[present_record(r, catalog, audience, protector) for r in records],
+        records=[
+            present_record(r, catalog, audience, protector, r.record_key in disputed)
+            for r in records
+        ],
     )
     return detail

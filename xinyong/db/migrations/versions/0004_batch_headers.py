@@ -5,8 +5,8 @@ Revises: 0003
 Create Date: 2026-11-22 05:17:20.697637
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0004"

@@ -1,0 +1,333 @@
+"""Government credit services: dual publicity review, objections, repair, lists.
+
+Routers stay thin: each endpoint checks the caller, calls one service function, commits, and
+answers; illegal transitions come back as 409 with the Chinese reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
+from xinyong.catalog.registry import Catalog
+from xinyong.clock import today
+from xinyong.lists.service import ListError, current_entries, list_type
+from xinyong.objections import service as objections
+from xinyong.objections.models import Objection
+from xinyong.publicity import lifecycle
+from xinyong.repair import service as repair
+from xinyong.repair.models import RepairApplication
+from xinyong.workflow import TransitionError
+from xinyong.workflow.deadlines import describe
+
+router = APIRouter(prefix="/api/v1", tags=["政务信用服务"])
+REVIEWER_ROLES = ("reviewer", "admin")
+SERVICE_ERRORS = (
+    TransitionError,
+    objections.ObjectionError,
+    repair.RepairError,
+    lifecycle.PublicationError,
+)
+
+
+def _staff(caller: Caller) -> Caller:
+    if not caller.is_staff:
+        raise HTTPException(status_code=401, detail="需要工作人员登录或 read 权限的 API 密钥")
+    return caller
+
+
+def _reviewer(caller: Caller) -> Caller:
+    _staff(caller)
+    if caller.role not in REVIEWER_ROLES and "admin" not in caller.scopes:
+        raise HTTPException(status_code=403, detail="只有审核员或信用办管理员可以执行此操作")
+    return caller
+
+
+def _run(db: Session, action: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        result = action(db, *args, **kwargs)
+    except SERVICE_ERRORS as exc:
+        db.rollback()
+        status = 409 if isinstance(exc, TransitionError) else 422
+        raise HTTPException(status_code=status, detail=str(exc)) from exc
+    db.commit()
+    return result
+
+
+# -- lists -----------------------------------------------------------------------------------
+
+
+@router.get("/lists/{code}", summary="红黑名单当前公示名单")
+def list_entries(
+    code: str,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    db: Session = Depends(get_db),
+    catalog: Catalog = Depends(catalog_dep),
+) -> dict[str, Any]:
+    try:
+        kind = list_type(code)
+        items, total = current_entries(db, catalog, code, today(), limit, offset)
+    except ListError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    return {
+        "list": {
+            "code": kind.code,
+            "name": kind.name,
+            "legal_basis": kind.legal_basis,
+            "recognition_standard": kind.recognition_standard,
+            "removal_conditions": kind.removal_conditions,
+            "validity": kind.validity,
+            "measures": list(kind.measures),
+        },
+        "items": items,
+        "total": total,
+    }
+
+
+# -- objections ------------------------------------------------------------------------------
+
+
+class ObjectionIn(BaseModel):
+    record_id: int = Field(examples=[1201])
+    filer_name: str = Field(examples=["示范市鸿泰贸易有限公司"])
+    filer_kind: str = Field("public", description="public（社会公众）、subject（信用主体）、staff")
+    grounds: str = Field(
+        examples=["wrong_or_missing"],
+        description="wrong_or_missing、past_period、wrongly_listed、other",
+    )
+    description: str = Field(examples=["处罚决定已被撤销，但网站仍在公示"])
+    contact: str | None = Field(None, examples=["0754-88888888"])
+
+
+def objection_view(o: Objection) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "tracking_code": o.tracking_code,
+        "record_id": o.record_id,
+        "state": o.state,
+        "state_label": _label("objection", o.state),
+        "grounds": objections.GROUNDS.get(o.grounds, o.grounds),
+        "submitted_at": o.submitted_at,
+        "due_date": o.due_date,
+        "deadline": describe(o.due_date, today())
+        if o.due_date and o.state in objections.OPEN_STATES
+        else None,
+        "decision_reason": o.decision_reason,
+    }
+
+
+def _label(workflow: str, state: str) -> str:
+    from xinyong.workflow import machines
+
+    return machines()[workflow].label_of(state)
+
+
+@router.post("/objections", summary="提出信用信息异议（公众、主体或工作人员）")
+def file_objection(
+    body: ObjectionIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    kind = (
+        body.filer_kind
+        if caller.is_staff
+        else ("subject" if body.filer_kind == "subject" else "public")
+    )
+    created = _run(
+        db,
+        objections.file_objection,
+        caller.actor,
+        body.record_id,
+        kind,
+        body.filer_name,
+        body.grounds,
+        body.description,
+        body.contact,
+        today(),
+    )
+    return objection_view(created)
+
+
+@router.get("/objections/track/{tracking_code}", summary="按受理编号查询异议进度")
+def track_objection(tracking_code: str, db: Session = Depends(get_db)) -> dict[str, Any]:
+    found = objections.by_tracking_code(db, tracking_code)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"受理编号“{tracking_code}”不存在")
+    return objection_view(found)
+
+
+@router.get("/objections", summary="待处理异议（按期限排序）")
+def objection_queue(
+    db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    _staff(caller)
+    items = [objection_view(o) for o in objections.queue(db)]
+    return {"items": items, "total": len(items)}
+
+
+class Decision(BaseModel):
+    action: str = Field(description="accept、reject、forward、decide、close")
+    outcome: str | None = Field(None, description="decide 时：corrected、confirmed、undetermined")
+    reason: str | None = None
+    stop_publication: bool = False
+
+
+def _objection(db: Session, objection_id: int) -> Objection:
+    found = db.get(Objection, objection_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"异议 {objection_id} 不存在")
+    return found
+
+
+@router.post(
+    "/objections/{objection_id}/actions", summary="处理异议：受理、不予受理、转核、决定、办结"
+)
+def act_on_objection(
+    objection_id: int,
+    body: Decision,
+    db: Session = Depends(get_db),
+    caller: Caller = Depends(get_caller),
+) -> dict[str, Any]:
+    _staff(caller)
+    found = _objection(db, objection_id)
+    reason = body.reason or ""
+    actions = {
+        "accept": lambda s: objections.accept(s, found, caller.actor, today()),
+        "reject": lambda s: objections.reject(s, found, caller.actor, reason),
+        "forward": lambda s: objections.forward(s, found, caller.actor, reason),
+        "decide": lambda s: objections.decide(
+            s, found, caller.actor, body.outcome or "", reason, body.stop_publication
+        ),
+        "close": lambda s: objections.close(s, found, caller.actor),
+    }
+    if body.action not in actions:
+        raise HTTPException(
+            status_code=422, detail=f"操作“{body.action}”无效，可选：{'、'.join(actions)}"
+        )
+    return objection_view(_run(db, actions[body.action]))
+
+
+# -- repair ----------------------------------------------------------------------------------
+
+
+class RepairIn(BaseModel):
+    record_id: int
+    applicant: str = Field(examples=["示范市鸿泰贸易有限公司"])
+    obligations_attested: bool = Field(description="违法行为已纠正、罚款等义务已履行")
+    commitment_code: str | None = Field(None, description="信用修复型承诺的承诺编码")
+    contact: str | None = None
+
+
+def repair_view(application: RepairApplication) -> dict[str, Any]:
+    shown = repair.as_dict(application)
+    shown["state_label"] = _label("repair", application.state)
+    if application.due_date and application.state in ("submitted", "accepted"):
+        shown["deadline"] = describe(application.due_date, today())
+    return shown
+
+
+@router.post("/repairs", summary="申请信用修复")
+def apply_repair(
+    body: RepairIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    created = _run(
+        db,
+        repair.apply_for_repair,
+        caller.actor,
+        body.record_id,
+        body.applicant,
+        body.obligations_attested,
+        body.commitment_code,
+        body.contact,
+        today(),
+    )
+    return repair_view(created)
+
+
+@router.get("/repairs", summary="待审核的修复申请")
+def repair_queue(
+    db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    _staff(caller)
+    items = [repair_view(a) for a in repair.queue(db)]
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/repairs/{application_id}/actions", summary="审核修复申请：受理、准予、不予")
+def act_on_repair(
+    application_id: int,
+    body: Decision,
+    db: Session = Depends(get_db),
+    caller: Caller = Depends(get_caller),
+) -> dict[str, Any]:
+    _reviewer(caller)
+    found = db.get(RepairApplication, application_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"修复申请 {application_id} 不存在")
+    reason = body.reason or ""
+    actions = {
+        "accept": lambda s: repair.accept(s, found, caller.actor, today()),
+        "approve": lambda s: repair.approve(s, found, caller.actor, reason),
+        "reject": lambda s: repair.reject(s, found, caller.actor, reason),
+    }
+    if body.action not in actions:
+        raise HTTPException(
+            status_code=422, detail=f"操作“{body.action}”无效，可选：{'、'.join(actions)}"
+        )
+    return repair_view(_run(db, actions[body.action]))
+
+
+# -- dual publicity --------------------------------------------------------------------------
+
+
+class PublicationAction(BaseModel):
+    action: str = Field(description="request、approve、reject、publish、withdraw")
+    reason: str | None = None
+    kind: str | None = Field(None, description="withdraw 时：changed、revoked、void、other")
+
+
+@router.post("/publications/{record_id}/actions", summary="双公示：申请公示、审核、公示、撤下")
+def act_on_publication(
+    record_id: int,
+    body: PublicationAction,
+    db: Session = Depends(get_db),
+    caller: Caller = Depends(get_caller),
+) -> dict[str, Any]:
+    if body.action in ("approve", "reject", "withdraw"):
+        _reviewer(caller)
+    else:
+        _staff(caller)
+    reason = body.reason or ""
+    actions = {
+        "request": lambda s: lifecycle.request_publication(s, record_id, caller.actor),
+        "approve": lambda s: lifecycle.review(s, record_id, caller.actor, True, body.reason),
+        "reject": lambda s: lifecycle.review(s, record_id, caller.actor, False, reason),
+        "publish": lambda s: lifecycle.publish(s, record_id, caller.actor),
+        "withdraw": lambda s: lifecycle.withdraw(
+            s, record_id, caller.actor, body.kind or "other", reason, today()
+        )[0],
+    }
+    if body.action not in actions:
+        raise HTTPException(
+            status_code=422, detail=f"操作“{body.action}”无效，可选：{'、'.join(actions)}"
+        )
+    record = _run(db, actions[body.action])
+    return {
+        "record_id": record.id,
+        "publication_state": record.publication_state,
+        "state_label": _label("publication", record.publication_state or ""),
+        "published_at": record.published_at,
+        "status": record.status,
+    }
+
+
+@router.get("/publications/statistics", summary="双公示统计：各部门按时公示率与超期清单")
+def publication_statistics(
+    db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    _staff(caller)
+    entries = [e.as_dict() for e in lifecycle.statistics(db, today())]
+    return {"departments": entries, "total": len(entries)}

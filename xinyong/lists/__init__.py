@@ -1,0 +1,1 @@
+"""Red and black lists: list types as data, current public entries."""

@@ -1,0 +1,166 @@
+"""Dual publicity lifecycle: uploaded -> requested -> approved/rejected -> published ->
+withdrawn; per-department statistics against the 7-working-day rule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.audit.log import Actor
+from xinyong.clock import utcnow
+from xinyong.records.models import Record
+from xinyong.workdays import CalendarGapError, working_days_between
+from xinyong.workflow import move
+from xinyong.workflow.deadlines import deadline, due_date
+
+DUAL_PUBLICITY = ("admin_license", "admin_penalty")
+WITHDRAW_KINDS = {
+    "changed": "处罚决定被变更",
+    "revoked": "处罚决定被撤销",
+    "void": "处罚决定被确认无效",
+    "other": "其他原因",
+}
+
+
+class PublicationError(ValueError):
+    """A publication request that cannot be served; the message is in Chinese."""
+
+
+def _record(session: Session, record_id: int) -> Record:
+    record = session.get(Record, record_id)
+    if record is None or not record.is_current:
+        raise PublicationError(f"信用记录 {record_id} 不存在或不是最新版本")
+    if record.item not in DUAL_PUBLICITY:
+        raise PublicationError(f"“{record.item}”不属于双公示信息")
+    return record
+
+
+def _move(
+    session: Session, record: Record, target: str, actor: Actor, reason: str | None = None
+) -> Record:
+    record.publication_state = move(
+        session,
+        "publication",
+        record.record_key,
+        record.publication_state,
+        target,
+        actor,
+        reason,
+        {"record_id": record.id},
+    )
+    return record
+
+
+def request_publication(session: Session, record_id: int, actor: Actor) -> Record:
+    return _move(session, _record(session, record_id), "requested", actor)
+
+
+def review(
+    session: Session, record_id: int, actor: Actor, approve: bool, reason: str | None = None
+) -> Record:
+    if not approve and not (reason and reason.strip()):
+        raise PublicationError("审核退回须说明理由")
+    return _move(
+        session, _record(session, record_id), "approved" if approve else "rejected", actor, reason
+    )
+
+
+def publish(session: Session, record_id: int, actor: Actor) -> Record:
+    record = _move(session, _record(session, record_id), "published", actor)
+    record.published_at = utcnow()
+    return record
+
+
+def withdraw(
+    session: Session, record_id: int, actor: Actor, kind: str, reason: str, today: date
+) -> tuple[Record, date]:
+    """Withdraw a published record; returns it and the date the withdrawal was due by."""
+    if kind not in WITHDRAW_KINDS:
+        raise PublicationError(f"撤下原因类别“{kind}”无效，可选：{'、'.join(WITHDRAW_KINDS)}")
+    if not reason.strip():
+        raise PublicationError("撤下须说明理由")
+    record = _move(
+        session,
+        _record(session, record_id),
+        "withdrawn",
+        actor,
+        f"{WITHDRAW_KINDS[kind]}：{reason}",
+    )
+    record.status = "withdrawn"
+    return record, due_date("withdraw_published_penalty", today)
+
+
+def review_queue(session: Session, department_id: int | None = None) -> list[Record]:
+    query = select(Record).where(
+        Record.is_current.is_(True), Record.publication_state == "requested"
+    )
+    if department_id is not None:
+        query = query.where(Record.department_id == department_id)
+    return list(session.execute(query.order_by(Record.decision_date, Record.id)).scalars())
+
+
+@dataclass
+class DepartmentPublicity:
+    department: str
+    by_state: dict[str, int] = field(default_factory=dict)
+    decided: int = 0
+    published_in_time: int = 0
+    share_in_time: float | None = None
+    overdue: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _in_time(record: Record, limit: int) -> bool | None:
+    if record.decision_date is None or record.published_at is None:
+        return None
+    try:
+        return working_days_between(record.decision_date, record.published_at.date()) <= limit
+    except CalendarGapError:
+        return None
+
+
+def statistics(session: Session, today: date) -> list[DepartmentPublicity]:
+    """Per department: records by state, share published within 7 working days, overdue."""
+    names = dict(session.execute(select(Department.id, Department.name)).all())
+    limit = deadline("publish_decision", today).working_days or 7
+    report: dict[str, DepartmentPublicity] = defaultdict(lambda: DepartmentPublicity(""))
+    rows = session.execute(
+        select(Record).where(Record.is_current.is_(True), Record.item.in_(DUAL_PUBLICITY))
+    ).scalars()
+    for record in rows:
+        name = names.get(record.department_id or 0, "（未指定部门）")
+        entry = report[name]
+        entry.department = name
+        state = record.publication_state or "uploaded"
+        entry.by_state[state] = entry.by_state.get(state, 0) + 1
+        entry.decided += 1
+        if _in_time(record, limit):
+            entry.published_in_time += 1
+        if state not in ("published", "withdrawn") and record.decision_date is not None:
+            try:
+                due = due_date("publish_decision", record.decision_date)
+            except CalendarGapError:
+                continue
+            if due < today:
+                entry.overdue.append(
+                    {
+                        "record_id": record.id,
+                        "item": record.item,
+                        "decision_date": record.decision_date.isoformat(),
+                        "due": due.isoformat(),
+                        "overdue_working_days": working_days_between(due, today),
+                    }
+                )
+    for entry in report.values():
+        entry.share_in_time = (
+            round(entry.published_in_time / entry.decided, 4) if entry.decided else None
+        )
+    return sorted(report.values(), key=lambda e: e.department)
