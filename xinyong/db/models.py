@@ -4,6 +4,7 @@ from xinyong.accounts import models as accounts_models
 from xinyong.audit import models as audit_models
 from xinyong.db.base import Base
 from xinyong.ingest import models as ingest_models
+from xinyong.lists import models as lists_models
 from xinyong.objections import models as objections_models
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
@@ -16,6 +17,7 @@ __all__ = [
     "accounts_models",
     "audit_models",
     "ingest_models",
+    "lists_models",
     "objections_models",
     "records_models",
     "repair_models",

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from xinyong.clock import utcnow
 from xinyong.db.base import Base
 
-RECORD_STATUSES = ("active", "withdrawn", "repaired", "expired", "revoked")
+RECORD_STATUSES = ("active", "withdrawn", "repaired", "expired", "revoked", "removed")
 
 
 class Record(Base):

@@ -34,7 +34,11 @@ _KEY_TABLE = table(_KEYS, column("k"))
 LOOKUP_CHUNK = 5000
 SUBJECT_ID, IDENTITY = "_subject_id", "_identity"
 OUTCOME = "_outcome"
-WORKFLOW_STATUSES = ("repaired", "withdrawn")  # set by workflows, kept across corrections
+WORKFLOW_STATUSES = (
+    "repaired",
+    "withdrawn",
+    "removed",
+)  # set by workflows, kept across corrections
 
 
 def subject_key(subject: Subject) -> str:

@@ -6,21 +6,26 @@ answers; illegal transitions come back as 409 with the Chinese reason.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from xinyong.accounts.models import Department
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
+from xinyong.lists import recognition
+from xinyong.lists.models import ListRecognition
 from xinyong.lists.service import ListError, current_entries, list_type
 from xinyong.objections import service as objections
 from xinyong.objections.models import Objection
 from xinyong.publicity import lifecycle
 from xinyong.repair import service as repair
 from xinyong.repair.models import RepairApplication
+from xinyong.subjects.service import find_subject
 from xinyong.workflow import TransitionError
 from xinyong.workflow.deadlines import describe
 
@@ -31,6 +36,7 @@ SERVICE_ERRORS = (
     objections.ObjectionError,
     repair.RepairError,
     lifecycle.PublicationError,
+    recognition.RecognitionError,
 )
 
 
@@ -331,3 +337,123 @@ def publication_statistics(
     _staff(caller)
     entries = [e.as_dict() for e in lifecycle.statistics(db, today())]
     return {"departments": entries, "total": len(entries)}
+
+
+# -- list recognition ------------------------------------------------------------------------
+
+
+class RecognitionIn(BaseModel):
+    list_type: str = Field(examples=["black_list"])
+    subtype: str = Field(examples=["重大税收违法失信主体"], description="名单具体类型")
+    subject: str = Field(description="主体的统一社会信用代码或身份证号码")
+    reasons: str = Field(examples=["虚开增值税专用发票，情节严重"])
+    basis: str = Field(examples=["《重大税收违法失信主体信息公布管理办法》第六条"])
+
+
+class RecognitionAction(BaseModel):
+    action: str = Field(description="notify、decide、publish、report、remove、drop")
+    decision_number: str | None = None
+    valid_until: date | None = None
+    reason: str | None = Field(
+        None, description="remove 时：expiry、repair、objection、court、other"
+    )
+    note: str | None = None
+
+
+def recognition_view(entry: ListRecognition, notice: str | None = None) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "id": entry.id,
+        "list_type": entry.list_type,
+        "subtype": entry.subtype,
+        "state": entry.state,
+        "state_label": _label("list_recognition", entry.state),
+        "statement_until": entry.statement_until,
+        "decision_number": entry.decision_number,
+        "decided_on": entry.decided_on,
+        "valid_until": entry.valid_until,
+        "report_due": entry.report_due,
+        "reported_at": entry.reported_at,
+        "removed_reason": entry.removed_reason,
+    }
+    if entry.report_due and entry.reported_at is None:
+        shown["report_deadline"] = describe(entry.report_due, today())
+    if notice:
+        shown["notice"] = notice
+    return shown
+
+
+@router.post("/list-recognitions", summary="提出列入红黑名单")
+def propose_recognition(
+    body: RecognitionIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    _reviewer(caller)
+    subject = find_subject(db, body.subject)
+    if subject is None:
+        raise HTTPException(status_code=404, detail=f"未找到代码为“{body.subject}”的主体")
+    department = db.get(Department, caller.department_id) if caller.department_id else None
+    if department is None:
+        raise HTTPException(status_code=422, detail="认定部门未知：请使用部门的 API 密钥或账号")
+    created = _run(
+        db,
+        recognition.propose,
+        caller.actor,
+        body.list_type,
+        body.subtype,
+        subject,
+        department,
+        body.reasons,
+        body.basis,
+    )
+    return recognition_view(created)
+
+
+@router.post(
+    "/list-recognitions/{entry_id}/actions", summary="名单认定：告知、决定、公示、报送、移出"
+)
+def act_on_recognition(
+    entry_id: int,
+    body: RecognitionAction,
+    db: Session = Depends(get_db),
+    caller: Caller = Depends(get_caller),
+) -> dict[str, Any]:
+    _reviewer(caller)
+    entry = db.get(ListRecognition, entry_id)
+    if entry is None:
+        raise HTTPException(status_code=404, detail=f"名单认定 {entry_id} 不存在")
+    notice: list[str] = []
+
+    def notify(s: Session) -> ListRecognition:
+        notice.append(recognition.notify(s, entry, caller.actor, today()))
+        return entry
+
+    def decide(s: Session) -> ListRecognition:
+        if body.valid_until is None:
+            raise recognition.RecognitionError("请给出名单有效期至（valid_until）")
+        return recognition.decide(
+            s, entry, caller.actor, body.decision_number or "", body.valid_until, today()
+        )
+
+    actions = {
+        "notify": notify,
+        "decide": decide,
+        "publish": lambda s: recognition.publish(s, entry, caller.actor),
+        "report": lambda s: recognition.mark_reported(s, entry, caller.actor),
+        "remove": lambda s: recognition.remove(
+            s, entry, caller.actor, body.reason or "", body.note or ""
+        ),
+        "drop": lambda s: _drop(s, entry, caller, body.note or ""),
+    }
+    if body.action not in actions:
+        raise HTTPException(
+            status_code=422, detail=f"操作“{body.action}”无效，可选：{'、'.join(actions)}"
+        )
+    return recognition_view(_run(db, actions[body.action]), notice[0] if notice else None)
+
+
+def _drop(session: Session, entry: ListRecognition, caller: Caller, note: str) -> ListRecognition:
+    from xinyong.workflow import move
+
+    entry.state = move(
+        session, "list_recognition", entry.id, entry.state, "dropped", caller.actor, note
+    )
+    return entry
