@@ -10,6 +10,7 @@ from xinyong.accounts.service import (
     create_user,
     get_department,
 )
+from xinyong.audit.log import record_event
 from xinyong.cli.common import cli_actor, echo_json, fail
 from xinyong.db.engine import session_scope
 
@@ -97,5 +98,32 @@ def departments_create(uscc: str, name: str, credit_office: bool) -> None:
                 session, cli_actor(), uscc, name, is_credit_office=credit_office
             )
             click.echo(f"已登记部门 {dept.name}（{dept.uscc}）")
+    except AccountError as exc:
+        fail(str(exc))
+
+
+@departments.command("set", help="修改部门设置。")
+@click.option("--uscc", required=True, help="部门统一社会信用代码")
+@click.option(
+    "--publish-on-arrival/--review-here",
+    default=None,
+    help="部门已在自身系统审核：双公示数据载入即公示（或改回在本平台审核）",
+)
+def departments_set(uscc: str, publish_on_arrival: bool | None) -> None:
+    try:
+        with session_scope() as session:
+            dept = get_department(session, uscc)
+            if publish_on_arrival is not None:
+                dept.publish_on_arrival = publish_on_arrival
+                record_event(
+                    session,
+                    cli_actor(),
+                    "department.update",
+                    "department",
+                    dept.id,
+                    detail={"publish_on_arrival": publish_on_arrival},
+                )
+            mode = "载入即公示" if dept.publish_on_arrival else "在本平台审核后公示"
+            click.echo(f"{dept.name}：{mode}")
     except AccountError as exc:
         fail(str(exc))

@@ -5,7 +5,20 @@ from __future__ import annotations
 import click
 
 from xinyong import __version__
-from xinyong.cli import accounts, audit, catalog, codes, db, demo, ingest, jobs, quality, serve
+from xinyong.cli import (
+    accounts,
+    audit,
+    catalog,
+    codes,
+    db,
+    demo,
+    ingest,
+    jobs,
+    publicity,
+    quality,
+    repair,
+    serve,
+)
 
 
 @click.group(help="信用 xinyong：公共信用信息平台命令行。数据库由 XINYONG_DATABASE_URL 指定。")
@@ -26,6 +39,8 @@ cli.add_command(audit.audit)
 cli.add_command(ingest.ingest)
 cli.add_command(quality.quality)
 cli.add_command(jobs.jobs)
+cli.add_command(publicity.publicity)
+cli.add_command(repair.repair)
 
 
 if __name__ == "__main__":

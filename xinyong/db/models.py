@@ -6,6 +6,7 @@ from xinyong.db.base import Base
 from xinyong.ingest import models as ingest_models
 from xinyong.lists import models as lists_models
 from xinyong.objections import models as objections_models
+from xinyong.publicity import models as publicity_models
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
 from xinyong.subjects import models as subjects_models
@@ -19,6 +20,7 @@ __all__ = [
     "ingest_models",
     "lists_models",
     "objections_models",
+    "publicity_models",
     "records_models",
     "repair_models",
     "subjects_models",

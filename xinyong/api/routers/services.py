@@ -17,6 +17,7 @@ from xinyong.accounts.models import Department
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
+from xinyong.commitments import service as commitments
 from xinyong.lists import recognition
 from xinyong.lists.models import ListRecognition
 from xinyong.lists.service import ListError, current_entries, list_type
@@ -37,6 +38,7 @@ SERVICE_ERRORS = (
     repair.RepairError,
     lifecycle.PublicationError,
     recognition.RecognitionError,
+    commitments.CommitmentError,
 )
 
 
@@ -457,3 +459,47 @@ def _drop(session: Session, entry: ListRecognition, caller: Caller, note: str) -
         session, "list_recognition", entry.id, entry.state, "dropped", caller.actor, note
     )
     return entry
+
+
+# -- commitments -----------------------------------------------------------------------------
+
+
+@router.get("/commitments", summary="向社会公开的信用承诺")
+def commitment_list(
+    limit: int = Query(100, ge=1, le=500),
+    db: Session = Depends(get_db),
+    catalog: Catalog = Depends(catalog_dep),
+) -> dict[str, Any]:
+    items = commitments.public_commitments(db, catalog, today(), limit)
+    return {"items": items, "total": len(items)}
+
+
+class BreachIn(BaseModel):
+    state: str = Field("全部未履行", description="部分履行 或 全部未履行")
+    unfulfilled: str = Field(examples=["未在承诺期限内补齐环评批复"])
+    liability: str = Field(examples=["撤销审批决定，记入违诺失信记录"])
+
+
+@router.post("/commitments/{record_id}/breach", summary="认定违背信用承诺（生成违诺失信记录）")
+def commitment_breach(
+    record_id: int,
+    body: BreachIn,
+    db: Session = Depends(get_db),
+    caller: Caller = Depends(get_caller),
+) -> dict[str, Any]:
+    _reviewer(caller)
+    department = db.get(Department, caller.department_id) if caller.department_id else None
+    if department is None:
+        raise HTTPException(status_code=422, detail="认定单位未知：请使用部门的 API 密钥或账号")
+    record = _run(
+        db,
+        commitments.record_breach,
+        caller.actor,
+        record_id,
+        body.state,
+        body.unfulfilled,
+        body.liability,
+        department,
+        today(),
+    )
+    return {"record_id": record.id, "item": record.item, "fields": record.fields}

@@ -1,0 +1,1 @@
+"""Credit commitments (信用承诺): public listing, fulfilment tracking, breaches."""
