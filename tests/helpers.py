@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from xinyong.accounts.service import create_api_key, create_department
+from xinyong.audit.log import Actor
 from xinyong.catalog.registry import get_catalog
 from xinyong.demo.identities import IdentityMaker
 from xinyong.records.store import SaveResult, save_record
@@ -76,3 +78,63 @@ def save_penalty(
         department_id=None,
         published_at=datetime(2026, 5, 2, 10) if published else None,
     )
+
+
+def staff_headers(session: Session, scopes: list[str]) -> dict[str, str]:
+    department = create_department(
+        session, Actor("cli:test"), AUTHORITY, "示范市发展和改革局", is_credit_office=True
+    )
+    key = create_api_key(session, Actor("cli:test"), scopes, department).key
+    session.commit()
+    return {"X-API-Key": key}
+
+
+def repair_commitment(session: Session, subject: Subject) -> None:
+    item = get_catalog().item("commitment")
+    save_record(
+        session,
+        item,
+        subject,
+        {
+            "CN_BM": "44050020260601000001",
+            "CN_RLB": "法人及非法人组织",
+            "CN_RMC": subject.name,
+            "CN_RDM": subject.uscc,
+            "CN_LX": "信用修复型",
+            "CN_SY": "申请信用修复",
+            "CN_NR": "已纠正违法行为并履行全部义务",
+            "CN_WNZR": "承担法律责任",
+            "CN_RQ": "2026-08-01",
+            "CN_YXQ": "2027-08-01",
+            "CN_SLDW": "示范市发展和改革局",
+            "CN_SLDWDM": AUTHORITY,
+            "CN_GKLX": "可向社会公开",
+        },
+        department_id=None,
+    )
+    session.commit()
+
+
+def black_list_entry(session: Session, subject: Subject, until: str) -> None:
+    save_record(
+        session,
+        get_catalog().item("black_list"),
+        subject,
+        {
+            "HM_MC": subject.name,
+            "HM_LB": "法人及非法人组织",
+            "HM_SHXYM": subject.uscc,
+            "HM_MDLX": "重大税收违法失信主体",
+            "HM_RDWH": "示税失信认〔2025〕1号",
+            "HM_RDYY": "虚开增值税专用发票",
+            "HM_RDYJ": "《重大税收违法失信主体信息公布管理办法》",
+            "HM_RDJG": "示范市税务局",
+            "HM_RDJGDM": AUTHORITY,
+            "HM_RDRQ": "2025-12-01",
+            "HM_YXQZ": until,
+            "HM_SJLY": "示范市税务局",
+            "HM_SJLYDM": AUTHORITY,
+        },
+        department_id=None,
+    )
+    session.commit()

@@ -4,28 +4,21 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import org, penalty_values, save_penalty
+from helpers import (
+    black_list_entry,
+    org,
+    penalty_values,
+    repair_commitment,
+    save_penalty,
+    staff_headers,
+)
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.service import create_api_key, create_department
 from xinyong.audit.log import Actor
-from xinyong.catalog.registry import get_catalog
-from xinyong.records.store import save_record
 from xinyong.settings import reset_settings
 from xinyong.subjects.models import Subject
 
 ACTOR = Actor("cli:test")
-
-
-def staff_headers(session: Session, scopes: list[str]) -> dict[str, str]:
-    from helpers import AUTHORITY
-
-    department = create_department(
-        session, ACTOR, AUTHORITY, "示范市发展和改革局", is_credit_office=True
-    )
-    key = create_api_key(session, ACTOR, scopes, department).key
-    session.commit()
-    return {"X-API-Key": key}
 
 
 def penalty(
@@ -109,40 +102,12 @@ def test_illegal_transition_is_refused_in_chinese(session: Session, client: Test
     assert anonymous.status_code == 401
 
 
-def _repair_commitment(session: Session, subject: Subject) -> None:
-    from helpers import AUTHORITY
-
-    item = get_catalog().item("commitment")
-    save_record(
-        session,
-        item,
-        subject,
-        {
-            "CN_BM": "44050020260601000001",
-            "CN_RLB": "法人及非法人组织",
-            "CN_RMC": subject.name,
-            "CN_RDM": subject.uscc,
-            "CN_LX": "信用修复型",
-            "CN_SY": "申请信用修复",
-            "CN_NR": "已纠正违法行为并履行全部义务",
-            "CN_WNZR": "承担法律责任",
-            "CN_RQ": "2026-08-01",
-            "CN_YXQ": "2027-08-01",
-            "CN_SLDW": "示范市发展和改革局",
-            "CN_SLDWDM": AUTHORITY,
-            "CN_GKLX": "可向社会公开",
-        },
-        department_id=None,
-    )
-    session.commit()
-
-
 def test_repaired_penalty_leaves_public_views_but_auditors_still_see_it(
     session: Session, client: TestClient
 ) -> None:
     subject = org(session)
     record_id = penalty(session, subject, ["罚款"], "F-4", fine_wan="0.2")
-    _repair_commitment(session, subject)
+    repair_commitment(session, subject)
     headers = staff_headers(session, ["read", "admin"])
     applied = client.post(
         "/api/v1/repairs",
@@ -184,38 +149,11 @@ def test_repair_without_commitment_explains_why_it_is_not_eligible(
     assert refused.status_code == 422 and "不符合修复条件" in refused.json()["detail"]
 
 
-def _black_list_entry(session: Session, subject: Subject, until: str) -> None:
-    from helpers import AUTHORITY
-
-    save_record(
-        session,
-        get_catalog().item("black_list"),
-        subject,
-        {
-            "HM_MC": subject.name,
-            "HM_LB": "法人及非法人组织",
-            "HM_SHXYM": subject.uscc,
-            "HM_MDLX": "重大税收违法失信主体",
-            "HM_RDWH": "示税失信认〔2025〕1号",
-            "HM_RDYY": "虚开增值税专用发票",
-            "HM_RDYJ": "《重大税收违法失信主体信息公布管理办法》",
-            "HM_RDJG": "示范市税务局",
-            "HM_RDJGDM": AUTHORITY,
-            "HM_RDRQ": "2025-12-01",
-            "HM_YXQZ": until,
-            "HM_SJLY": "示范市税务局",
-            "HM_SJLYDM": AUTHORITY,
-        },
-        department_id=None,
-    )
-    session.commit()
-
-
 def test_black_list_entry_disappears_after_its_validity_by_itself(
     session: Session, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     subject = org(session)
-    _black_list_entry(session, subject, "2026-12-31")
+    black_list_entry(session, subject, "2026-12-31")
     listed = client.get("/api/v1/lists/black_list").json()
     assert [e["code"] for e in listed["items"]] == [subject.uscc]
     entry = listed["items"][0]

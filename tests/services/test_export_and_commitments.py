@@ -6,10 +6,17 @@ from pathlib import Path
 import polars as pl
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from helpers import AUTHORITY, make_person_id, org, penalty_values, person, save_penalty
+from helpers import (
+    AUTHORITY,
+    make_person_id,
+    org,
+    penalty_values,
+    person,
+    save_penalty,
+    staff_headers,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_credit_services_api import staff_headers
 
 from xinyong.catalog.registry import get_catalog
 from xinyong.cli.main import cli

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import org
+from helpers import org, staff_headers
 from sqlalchemy.orm import Session
-from test_credit_services_api import staff_headers
 
 from xinyong.settings import reset_settings
 

@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from xinyong import __version__
-from xinyong.api.routers import catalog, health, ingest, services, subjects
+from xinyong.api.routers import catalog, checks, health, ingest, services, subjects
 from xinyong.catalog.registry import get_catalog
+from xinyong.measures.registry import measure_book
 
 DESCRIPTION = """
 信用（xinyong）公共信用信息平台统一接口。
@@ -25,6 +26,7 @@ DESCRIPTION = """
 
 def create_app() -> FastAPI:
     get_catalog()  # a broken catalog stops start-up here, naming the file
+    measure_book()  # so does a punishment measure without a legal basis
     app = FastAPI(
         title="信用 xinyong 公共信用信息平台 API",
         version=__version__,
@@ -50,6 +52,7 @@ def create_app() -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(ingest.router)
     app.include_router(services.router)
+    app.include_router(checks.router)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
 

@@ -5,6 +5,7 @@ from xinyong.audit import models as audit_models
 from xinyong.db.base import Base
 from xinyong.ingest import models as ingest_models
 from xinyong.lists import models as lists_models
+from xinyong.measures import models as measures_models
 from xinyong.objections import models as objections_models
 from xinyong.publicity import models as publicity_models
 from xinyong.records import models as records_models
@@ -19,6 +20,7 @@ __all__ = [
     "audit_models",
     "ingest_models",
     "lists_models",
+    "measures_models",
     "objections_models",
     "publicity_models",
     "records_models",

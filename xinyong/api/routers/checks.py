@@ -1,0 +1,271 @@
+"""Credit checks embedded in other systems, matters and measures, and the feedback loop."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.api.deps import Caller, get_caller, get_db
+from xinyong.clock import today
+from xinyong.measures import bulk
+from xinyong.measures.checks import CheckError, run_check
+from xinyong.measures.feedback import FeedbackError, initiate, report, statistics
+from xinyong.measures.registry import measure_book
+from xinyong.settings import get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["联合奖惩与信用核查"])
+
+
+def _scope(caller: Caller, scope: str) -> None:
+    if caller.actor.name == "public":
+        raise HTTPException(status_code=401, detail="需要 API 密钥（X-API-Key 请求头）")
+    if scope not in caller.scopes and "admin" not in caller.scopes:
+        raise HTTPException(status_code=403, detail=f"该 API 密钥没有“{scope}”权限")
+
+
+class CheckIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subjects": ["914405007080295548", "示范市鸿泰贸易有限公司"],
+                    "matter": "GP",
+                    "purpose": "2026年第12号政府采购项目供应商资格审查",
+                }
+            ]
+        }
+    )
+
+    subjects: list[str] = Field(description="统一社会信用代码、身份证号码或完整名称，最多100个")
+    matter: str = Field(description="事项编码，见 GET /api/v1/matters")
+    purpose: str = Field(description="核查用途（记入审计日志）")
+
+
+class CheckOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "check_id": "5f1c0e7a9b3d4c2e8f6a1b2c3d4e5f60",
+                    "matter": "GP",
+                    "results": [
+                        {
+                            "subject": "914405007080295548",
+                            "advice": "restrict",
+                            "resolved": {
+                                "code": "914405007080295548",
+                                "name": "示范市鸿泰贸易有限公司",
+                                "ref": "914405007080295548",
+                                "kind": "enterprise",
+                            },
+                            "candidates": [],
+                            "explanation": "因严重失信主体名单，本事项应实施：限制参加政府采购活动",
+                            "hits": [
+                                {
+                                    "record_id": 88,
+                                    "item": "black_list",
+                                    "list_type": "black_list",
+                                    "list_name": "严重失信主体名单",
+                                    "document": "示税失信〔2026〕1号",
+                                    "since": "2026-01-05",
+                                    "until": "2029-01-04",
+                                    "department_id": 3,
+                                }
+                            ],
+                            "measures": [
+                                {
+                                    "code": "P01",
+                                    "name": "限制参加政府采购活动",
+                                    "kind": "punishment",
+                                    "legal_basis": "《中华人民共和国政府采购法》第二十二条：“……”",
+                                    "department": "财政局",
+                                    "because_of_records": [88],
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    check_id: str
+    matter: str
+    results: list[dict[str, Any]] = Field(
+        description="每个主体的结论 advice：restrict 限制、incentivise 激励、note 提示、clear 无"
+    )
+
+
+@router.post("/checks", response_model=CheckOut, summary="信用核查（办事先查信用）")
+def check(
+    body: CheckIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    _scope(caller, "checks")
+    try:
+        answer = run_check(
+            db,
+            caller.actor,
+            caller.department_id,
+            body.subjects,
+            body.matter,
+            body.purpose,
+            today(),
+        )
+    except CheckError as exc:
+        db.rollback()
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    db.commit()
+    return answer
+
+
+@router.get("/matters", summary="业务事项及其对应的奖惩措施")
+def matters() -> dict[str, Any]:
+    book = measure_book()
+    items = [
+        {
+            "code": m.code,
+            "name": m.name,
+            "measures": [
+                {"code": c, "name": book.measures[c].name, "kind": book.measures[c].kind}
+                for c in m.measures
+            ],
+        }
+        for m in book.matters.values()
+    ]
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/measures", summary="奖惩措施清单（含法律依据）")
+def measures() -> dict[str, Any]:
+    book = measure_book()
+    items = [
+        {
+            "code": m.code,
+            "name": m.name,
+            "kind": m.kind,
+            "category": book.categories.get(m.category, m.category),
+            "legal_basis": m.legal_basis.cite() if m.legal_basis else None,
+            "departments": m.departments,
+            "triggers": m.triggers.lists,
+        }
+        for m in book.measures.values()
+    ]
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/checks/bulk", summary="批量核查（CSV/XLSX，最多10万个主体，后台执行）")
+def bulk_check(
+    background: BackgroundTasks,
+    file: UploadFile,
+    matter: str = Form(...),
+    purpose: str = Form(...),
+    caller: Caller = Depends(get_caller),
+) -> dict[str, Any]:
+    _scope(caller, "checks")
+    if matter not in measure_book().matters:
+        raise HTTPException(status_code=422, detail=f"事项编码“{matter}”不存在")
+    root = get_settings().data_dir
+    with tempfile.TemporaryDirectory() as tmp:
+        upload = Path(tmp) / Path(file.filename or "subjects.csv").name
+        with upload.open("wb") as handle:
+            shutil.copyfileobj(file.file, handle)
+        job_id = bulk.start(root, upload)
+    background.add_task(bulk.run, root, job_id, caller.actor, caller.department_id, matter, purpose)
+    return {"job_id": job_id, "status": f"/api/v1/checks/bulk/{job_id}"}
+
+
+@router.get("/checks/bulk/{job_id}", summary="批量核查进度")
+def bulk_status(job_id: str, caller: Caller = Depends(get_caller)) -> dict[str, Any]:
+    _scope(caller, "checks")
+    status = bulk.read_status(get_settings().data_dir, job_id)
+    if status is None:
+        raise HTTPException(status_code=404, detail=f"批量核查任务“{job_id}”不存在")
+    if status.get("state") == "done":
+        status["result_url"] = f"/api/v1/checks/bulk/{job_id}/result"
+    return status
+
+
+@router.get("/checks/bulk/{job_id}/result", summary="下载批量核查结果")
+def bulk_result(job_id: str, caller: Caller = Depends(get_caller)) -> FileResponse:
+    _scope(caller, "checks")
+    path = bulk.job_dir(get_settings().data_dir, job_id) / "result.csv"
+    if not path.exists():
+        raise HTTPException(status_code=404, detail="结果尚未生成")
+    return FileResponse(path, filename=f"核查结果-{job_id}.csv")
+
+
+class InitiateIn(BaseModel):
+    record_ids: list[int] = Field(description="发起部门推送的名单记录")
+
+
+@router.post("/joint-tasks", summary="发起联合惩戒：把名单转为各实施部门的任务")
+def joint_initiate(
+    body: InitiateIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    _scope(caller, "checks")
+    department = db.get(Department, caller.department_id) if caller.department_id else None
+    if department is None:
+        raise HTTPException(status_code=422, detail="发起部门未知")
+    try:
+        tasks = initiate(db, caller.actor, department, body.record_ids, today())
+    except FeedbackError as exc:
+        db.rollback()
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    db.commit()
+    return {
+        "tasks": [
+            {"id": t.id, "implementer": t.implementer, "measure": t.measure, "due_date": t.due_date}
+            for t in tasks
+        ],
+        "total": len(tasks),
+    }
+
+
+class FeedbackIn(BaseModel):
+    task_id: int | None = None
+    check_id: str | None = None
+    measure: str = Field(examples=["P01"])
+    applied: bool
+    reason: str = Field(examples=["已在资格审查中否决其投标"])
+
+
+@router.post("/feedback", summary="实施部门反馈措施实施情况")
+def feedback(
+    body: FeedbackIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    _scope(caller, "checks")
+    department = db.get(Department, caller.department_id) if caller.department_id else None
+    try:
+        entry = report(
+            db,
+            caller.actor,
+            department,
+            body.measure,
+            body.applied,
+            body.reason,
+            body.task_id,
+            body.check_id,
+        )
+    except FeedbackError as exc:
+        db.rollback()
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    db.commit()
+    return {"id": entry.id, "applied": entry.applied}
+
+
+@router.get("/joint/statistics", summary="联合奖惩统计：核查、命中、反馈率、超期任务")
+def joint_statistics(
+    db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    if not caller.is_staff:
+        raise HTTPException(status_code=401, detail="需要政务凭证")
+    items = [s.as_dict() for s in statistics(db, today())]
+    return {"departments": items, "total": len(items)}

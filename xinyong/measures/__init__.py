@@ -1,0 +1,1 @@
+"""Joint incentives and punishments: measures and matters as data, credit checks, feedback."""

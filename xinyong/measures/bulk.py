@@ -1,0 +1,114 @@
+"""Bulk checks: a CSV or XLSX of up to 100,000 subjects is checked in the background; the
+result file lists each subject's advice, hits and measures."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from xinyong.audit.log import Actor
+from xinyong.clock import today
+from xinyong.db.engine import session_scope
+from xinyong.ingest.readers import open_file
+from xinyong.measures.checks import run_check
+
+MAX_BULK = 100_000
+BATCH = 100
+SUBJECT_COLUMNS = ("主体", "统一社会信用代码", "名称", "subject", "code", "name")
+
+
+class BulkError(ValueError):
+    pass
+
+
+def job_dir(root: Path, job_id: str) -> Path:
+    return root / "bulk-checks" / job_id
+
+
+def _status(folder: Path, **fields: Any) -> None:
+    path = folder / "status.json"
+    current = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    current.update(fields)
+    path.write_text(json.dumps(current, ensure_ascii=False), "utf-8")
+
+
+def read_status(root: Path, job_id: str) -> dict[str, Any] | None:
+    path = job_dir(root, job_id) / "status.json"
+    return json.loads(path.read_text("utf-8")) if path.exists() else None
+
+
+def _subjects(path: Path) -> list[str]:
+    opened = open_file(path)
+    try:
+        column = next(
+            (c for c in opened.source.headers if c in SUBJECT_COLUMNS),
+            opened.source.headers[0] if opened.source.headers else None,
+        )
+        if column is None:
+            raise BulkError("文件没有表头")
+        values: list[str] = []
+        for chunk in opened.chunks:
+            values += [v for v in chunk[column].to_list() if v and str(v).strip()]
+            if len(values) > MAX_BULK:
+                raise BulkError(f"批量核查每次最多{MAX_BULK}个主体")
+        return values
+    finally:
+        opened.close()
+
+
+def start(root: Path, upload: Path) -> str:
+    job_id = uuid.uuid4().hex
+    folder = job_dir(root, job_id)
+    folder.mkdir(parents=True)
+    target = folder / f"input{upload.suffix.lower()}"
+    target.write_bytes(upload.read_bytes())
+    _status(folder, id=job_id, state="queued", done=0, total=None)
+    return job_id
+
+
+def run(
+    root: Path, job_id: str, actor: Actor, department_id: int | None, matter: str, purpose: str
+) -> None:
+    """Run a queued job (called in the background)."""
+    folder = job_dir(root, job_id)
+    try:
+        source = next(folder.glob("input.*"))
+        subjects = _subjects(source)
+        _status(folder, state="running", total=len(subjects))
+        rows: list[dict[str, Any]] = []
+        for start_at in range(0, len(subjects), BATCH):
+            with session_scope() as session:
+                answer = run_check(
+                    session,
+                    actor,
+                    department_id,
+                    subjects[start_at : start_at + BATCH],
+                    matter,
+                    purpose,
+                    today(),
+                )
+            for result in answer["results"]:
+                rows.append(
+                    {
+                        "主体": result["subject"],
+                        "名称": (result["resolved"] or {}).get("name"),
+                        "核查结论": result["advice"],
+                        "说明": result["explanation"],
+                        "命中记录": "；".join(
+                            f"{h['list_name']}({h['document'] or h['record_id']})"
+                            for h in result["hits"]
+                        ),
+                        "应实施措施": "；".join(m["name"] for m in result["measures"]),
+                        "核查编号": answer["check_id"],
+                    }
+                )
+            _status(folder, done=len(rows))
+        result_path = folder / "result.csv"
+        result_path.write_bytes(pl.DataFrame(rows).write_csv().encode("utf-8-sig"))
+        _status(folder, state="done", result="result.csv")
+    except Exception as exc:  # reported to the caller through the status file
+        _status(folder, state="failed", error=str(exc))
