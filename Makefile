@@ -41,8 +41,10 @@ unit: install-dev
 
 test: lint typecheck unit  ## install dev dependencies and run the whole suite
 
-bench: install-dev
+bench: install-dev  ## bench/check.py needs wrk (Debian package wrk)
+	command -v wrk >/dev/null || apt-get install -y wrk || echo "install wrk for bench/check.py"
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/check.py
 	$(BIN)/python bench/demo_load.py --subjects 100000
 
 clean:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from xinyong.db.engine import session_factory
 from xinyong.records.views import Audience
 
 SESSION_COOKIE = "xinyong_session"
+KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def get_db() -> Iterator[Session]:
@@ -53,8 +55,10 @@ def get_caller(request: Request, db: Session = Depends(get_db)) -> Caller:
     if key:
         record = api_key_for(db, key)
         if record is not None:
-            record.last_used_at = utcnow()
-            db.commit()
+            now = utcnow()
+            if record.last_used_at is None or now - record.last_used_at > KEY_USE_RESOLUTION:
+                record.last_used_at = now  # recorded at most once a minute per key
+                db.commit()
             scopes = frozenset(record.scopes)
             audience = Audience.staff if "read" in scopes or "admin" in scopes else Audience.public
             return Caller(

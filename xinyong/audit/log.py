@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.audit.models import AuditEntry, AuditHead
@@ -82,11 +82,18 @@ def record_event(
         prev_hash=head.last_hash,
     )
     entry.entry_hash = entry_digest(entry)
-    session.add(entry)
-    head.last_seq = entry.seq
-    head.last_hash = entry.entry_hash
-    session.flush()
+    session.execute(insert(AuditEntry).values(**_columns(entry)))
+    session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == _HEAD_ID)
+        .values(last_seq=entry.seq, last_hash=entry.entry_hash)
+    )
+    session.expire(head)
     return entry
+
+
+def _columns(entry: AuditEntry) -> dict[str, Any]:
+    return {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns}
 
 
 @dataclass(frozen=True)
