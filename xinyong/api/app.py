@@ -58,4 +58,7 @@ def create_app() -> FastAPI:
 
     app.mount("/static/portal", static_files(), name="portal-static")
     app.include_router(portal_router)
+    from xinyong.portal.pages import router as pages_router
+
+    app.include_router(pages_router)
     return app

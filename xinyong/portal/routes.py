@@ -27,7 +27,7 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=str(HERE / "static"))
 
 
-def _render(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
+def render(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
     context.setdefault("city", get_settings().city_name)
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -38,7 +38,7 @@ def _render(request: Request, name: str, status: int = 200, **context: object) -
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    return _render(request, "home.html")
+    return render(request, "home.html")
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -52,7 +52,7 @@ def search(request: Request, q: str = "", db: Session = Depends(get_db)) -> HTML
             results = [subject_summary(s, Audience.public) for s in subjects]
         except SubjectError as exc:
             error = str(exc)
-    return _render(request, "search.html", q=q, results=results, total=total, error=error)
+    return render(request, "search.html", q=q, results=results, total=total, error=error)
 
 
 @router.get("/subjects/{code}", response_class=HTMLResponse)
@@ -64,7 +64,7 @@ def subject_page(
 ) -> HTMLResponse:
     subject = find_subject(db, code)
     if subject is None:
-        return _render(request, "not_found.html", status=404, code=code)
+        return render(request, "not_found.html", status=404, code=code)
     detail = subject_detail(db, subject, catalog, Audience.public, today())
     names = {code: item.name for code, item in catalog.items.items()}
-    return _render(request, "subject.html", s=detail, item_names=names)
+    return render(request, "subject.html", s=detail, item_names=names)

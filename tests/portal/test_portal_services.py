@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from fastapi.testclient import TestClient
+from helpers import black_list_entry, org, penalty_values, save_penalty, staff_headers
+from sqlalchemy.orm import Session
+
+
+def _penalty(session: Session, number: str = "示市监罚〔2026〕77号") -> tuple[str, int]:
+    subject = org(session)
+    record = save_penalty(
+        session,
+        subject,
+        penalty_values(subject, ["罚款"], date(2026, 5, 1), number, fine_wan="0.2"),
+    ).record
+    session.commit()
+    return subject.uscc or "", record.id
+
+
+def test_objection_filed_on_the_portal_gets_a_tracking_code_and_the_mark(
+    session: Session, client: TestClient
+) -> None:
+    code, record_id = _penalty(session)
+    page = client.get(f"/subjects/{code}").text
+    assert f"/objections/new?record_id={record_id}" in page
+    form = client.get(f"/objections/new?record_id={record_id}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    done = client.post(
+        "/objections",
+        data={
+            "record_id": record_id,
+            "filer_name": "示范市鸿泰贸易有限公司",
+            "filer_kind": "subject",
+            "contact": "13800000000",
+            "grounds": "wrong_or_missing",
+            "description": "罚款已全额缴纳且决定已变更",
+            "csrf_token": token,
+        },
+    )
+    assert done.status_code == 200
+    tracking = re.search(r'class="code">([A-Z0-9]+)<', done.text).group(1)  # type: ignore[union-attr]
+    assert "已提交" in client.get(f"/track?code={tracking}").text
+    headers = staff_headers(session, ["read"])
+    objection_id = client.get("/api/v1/objections", headers=headers).json()["items"][0]["id"]
+    client.post(
+        f"/api/v1/objections/{objection_id}/actions", headers=headers, json={"action": "accept"}
+    )
+    assert "异议处理中" in client.get(f"/subjects/{code}").text
+    tracked = client.get(f"/track?code={tracking}").text
+    assert "已受理" in tracked and "工作日" in tracked
+
+
+def test_objection_form_refuses_a_missing_csrf_token_and_explains_bad_input(
+    session: Session, client: TestClient
+) -> None:
+    _, record_id = _penalty(session)
+    refused = client.post(
+        "/objections",
+        data={"record_id": record_id, "filer_name": "x", "grounds": "other", "description": "y"},
+    )
+    assert refused.status_code == 403
+    form = client.get(f"/objections/new?record_id={record_id}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    bad = client.post(
+        "/objections",
+        data={
+            "record_id": record_id,
+            "filer_name": "x",
+            "grounds": "nonsense",
+            "description": "y",
+            "csrf_token": token,
+        },
+    )
+    assert bad.status_code == 422 and "异议理由" in bad.text
+
+
+def test_list_and_publicity_pages(session: Session, client: TestClient) -> None:
+    subject = org(session)
+    black_list_entry(session, subject, "2029-12-31")
+    listed = client.get("/lists/black_list").text
+    assert subject.name in listed and "国办发〔2020〕49号" in listed
+    assert client.get("/lists/none").status_code == 404
+    _penalty(session, "示市监罚〔2026〕88号")
+    shown = client.get("/publicity?kind=penalty&since=2026-01-01&until=2026-12-31").text
+    assert "示市监罚〔2026〕88号" in shown
+    empty = client.get("/publicity?kind=penalty&since=2020-01-01&until=2020-12-31").text
+    assert "示市监罚〔2026〕88号" not in empty

@@ -1,0 +1,217 @@
+"""Portal pages beyond search: lists, dual publicity, objection form and tracking."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.api.deps import catalog_dep, get_db
+from xinyong.audit.log import Actor
+from xinyong.catalog.registry import Catalog
+from xinyong.clock import today
+from xinyong.lists.service import ListError, current_entries, list_type, list_types
+from xinyong.objections import service as objections
+from xinyong.portal import csrf
+from xinyong.portal.routes import render
+from xinyong.privacy.ids import get_protector
+from xinyong.records.models import Record
+from xinyong.records.views import Audience, present_record, public_condition
+from xinyong.subjects.models import Subject
+from xinyong.subjects.views import shown_code
+from xinyong.workflow import TransitionError, machines
+from xinyong.workflow.deadlines import describe
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+KINDS = {"penalty": ("admin_penalty", "行政处罚"), "license": ("admin_license", "行政许可")}
+
+
+@router.get("/lists/{code}", response_class=HTMLResponse)
+def list_page(
+    request: Request,
+    code: str,
+    page: int = 1,
+    db: Session = Depends(get_db),
+    catalog: Catalog = Depends(catalog_dep),
+) -> HTMLResponse:
+    try:
+        kind = list_type(code)
+    except ListError as exc:
+        return render(request, "message.html", status=404, message=str(exc))
+    page = max(page, 1)
+    items, total = current_entries(db, catalog, code, today(), PAGE, (page - 1) * PAGE)
+    return render(
+        request,
+        "list.html",
+        kind=kind,
+        items=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        all_lists=list_types(),
+    )
+
+
+@router.get("/publicity", response_class=HTMLResponse)
+def publicity_page(
+    request: Request,
+    kind: str = "penalty",
+    department: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    page: int = 1,
+    db: Session = Depends(get_db),
+    catalog: Catalog = Depends(catalog_dep),
+) -> HTMLResponse:
+    item, label = KINDS.get(kind, KINDS["penalty"])
+    start = _date(since) or today() - timedelta(days=365)
+    end = _date(until) or today()
+    query = (
+        select(Record, Subject)
+        .join(Subject, Subject.id == Record.subject_id)
+        .where(
+            public_condition(catalog, today()),
+            Record.item == item,
+            Record.decision_date >= start,
+            Record.decision_date <= end,
+        )
+    )
+    if department:
+        query = query.where(Record.department_id == department)
+    page = max(page, 1)
+    rows = db.execute(
+        query.order_by(Record.decision_date.desc(), Record.id.desc())
+        .limit(PAGE)
+        .offset((page - 1) * PAGE)
+    ).all()
+    disputed = objections.disputed_keys(db)
+    protector = get_protector()
+    entries = [
+        {
+            "subject": s,
+            "code": shown_code(s, Audience.public),
+            "record": present_record(
+                r, catalog, Audience.public, protector, r.record_key in disputed
+            ),
+        }
+        for r, s in rows
+    ]
+    departments = db.execute(select(Department).order_by(Department.name)).scalars().all()
+    return render(
+        request,
+        "publicity.html",
+        kind=kind,
+        label=label,
+        entries=entries,
+        departments=departments,
+        department=department,
+        since=start.isoformat(),
+        until=end.isoformat(),
+        page=page,
+    )
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@router.get("/objections/new", response_class=HTMLResponse)
+def objection_form(
+    request: Request,
+    record_id: int,
+    db: Session = Depends(get_db),
+    catalog: Catalog = Depends(catalog_dep),
+) -> HTMLResponse:
+    record = db.get(Record, record_id)
+    if record is None or not record.is_current:
+        return render(request, "message.html", status=404, message="该信用记录不存在或已更新")
+    token = csrf.token_for(request)
+    shown = present_record(record, catalog, Audience.public, get_protector())
+    response = render(
+        request,
+        "objection_form.html",
+        record=shown,
+        token=token,
+        grounds=objections.GROUNDS,
+        error=None,
+        values={},
+    )
+    csrf.remember(response, token)
+    return response
+
+
+@router.post("/objections", response_class=HTMLResponse)
+def objection_submit(
+    request: Request,
+    record_id: int = Form(...),
+    filer_name: str = Form(""),
+    filer_kind: str = Form("public"),
+    contact: str = Form(""),
+    grounds: str = Form(""),
+    description: str = Form(""),
+    csrf_token: str = Form(""),
+    db: Session = Depends(get_db),
+    catalog: Catalog = Depends(catalog_dep),
+) -> HTMLResponse:
+    csrf.verify(request, csrf_token)
+    kind = "subject" if filer_kind == "subject" else "public"
+    ip = request.client.host if request.client else None
+    try:
+        created = objections.file_objection(
+            db,
+            Actor("portal", ip),
+            record_id,
+            kind,
+            filer_name,
+            grounds,
+            description,
+            contact or None,
+            today(),
+        )
+    except (objections.ObjectionError, TransitionError) as exc:
+        db.rollback()
+        record = db.get(Record, record_id)
+        shown = (
+            present_record(record, catalog, Audience.public, get_protector()) if record else None
+        )
+        return render(
+            request,
+            "objection_form.html",
+            status=422,
+            record=shown,
+            token=csrf_token,
+            grounds=objections.GROUNDS,
+            error=str(exc),
+            values={
+                "filer_name": filer_name,
+                "contact": contact,
+                "grounds": grounds,
+                "description": description,
+            },
+        )
+    db.commit()
+    return render(request, "objection_done.html", code=created.tracking_code)
+
+
+@router.get("/track", response_class=HTMLResponse)
+def track(request: Request, code: str = "", db: Session = Depends(get_db)) -> HTMLResponse:
+    found = objections.by_tracking_code(db, code) if code.strip() else None
+    view = None
+    if found is not None:
+        open_ = found.state in objections.OPEN_STATES and found.due_date
+        view = {
+            "code": found.tracking_code,
+            "state": machines()["objection"].label_of(found.state),
+            "submitted": found.submitted_at.date().isoformat(),
+            "deadline": describe(found.due_date, today()) if open_ and found.due_date else None,
+            "reason": found.decision_reason,
+        }
+    return render(request, "track.html", code=code, found=view)
