@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui_bundle
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from xinyong import __version__
@@ -59,6 +59,14 @@ def create_app() -> FastAPI:
     app.mount("/static/portal", static_files(), name="portal-static")
     app.include_router(portal_router)
     from xinyong.portal.pages import router as pages_router
+    from xinyong.workbench.routes import LoginRequired
+    from xinyong.workbench.routes import router as workbench_router
 
     app.include_router(pages_router)
+    app.include_router(workbench_router)
+
+    @app.exception_handler(LoginRequired)
+    def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse("/workbench/login", status_code=303)
+
     return app

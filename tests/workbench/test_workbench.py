@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from helpers import org, penalty_values, save_penalty
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.service import create_user
+from xinyong.audit.log import Actor
+
+
+def token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def login(client: TestClient, session: Session, role: str) -> None:
+    create_user(session, Actor("cli:test"), role, "long-enough-1", role, f"测试{role}")
+    session.commit()
+    form = client.get("/workbench/login").text
+    done = client.post(
+        "/workbench/login",
+        data={"username": role, "password": "long-enough-1", "csrf_token": token(form)},
+    )
+    assert done.status_code == 200 and "待办事项" in done.text
+
+
+def test_pages_need_a_login(client: TestClient) -> None:
+    response = client.get("/workbench/publications")
+    assert response.url.path == "/workbench/login"
+
+
+def test_wrong_password_is_refused_in_chinese(session: Session, client: TestClient) -> None:
+    create_user(session, Actor("cli:test"), "li", "long-enough-1", "reviewer")
+    session.commit()
+    form = client.get("/workbench/login").text
+    refused = client.post(
+        "/workbench/login", data={"username": "li", "password": "nope", "csrf_token": token(form)}
+    )
+    assert refused.status_code == 401 and "不正确" in refused.text
+
+
+def test_reviewer_approves_and_the_record_goes_public(session: Session, client: TestClient) -> None:
+    subject = org(session)
+    record = save_penalty(
+        session,
+        subject,
+        penalty_values(
+            subject, ["罚款"], date(2026, 11, 18), "示市监罚〔2026〕501号", fine_wan="0.5"
+        ),
+        published=False,
+    ).record
+    record.publication_state = "requested"
+    session.commit()
+    assert "示市监罚〔2026〕501号" not in client.get(f"/subjects/{subject.uscc}").text
+    login(client, session, "reviewer")
+    queue = client.get("/workbench/publications").text
+    assert "示市监罚〔2026〕501号" in queue
+    client.post(
+        f"/workbench/publications/{record.id}",
+        data={"action": "approve", "csrf_token": token(queue)},
+    )
+    assert "示市监罚〔2026〕501号" not in client.get("/workbench/publications").text
+    assert "示市监罚〔2026〕501号" in client.get(f"/subjects/{subject.uscc}").text
+
+
+def test_audit_log_is_for_auditors_only(session: Session, client: TestClient) -> None:
+    login(client, session, "reviewer")
+    assert client.get("/workbench/audit").status_code == 403
+
+
+def test_auditor_sees_the_chain_status(session: Session, client: TestClient) -> None:
+    login(client, session, "auditor")
+    page = client.get("/workbench/audit").text
+    assert "哈希链完整" in page and "session.open" in page
+
+
+def test_upload_shows_the_batch_result(
+    session: Session, client: TestClient, tmp_path: Path
+) -> None:
+    from penalty_files import good_row, write_csv
+
+    login(client, session, "admin")
+    path = write_csv(tmp_path / "p.csv", [good_row(0), good_row(1, 处罚决定日期="2026-02-30")])
+    form = client.get("/workbench/upload").text
+    with path.open("rb") as handle:
+        result = client.post(
+            "/workbench/upload",
+            data={"item": "admin_penalty", "csrf_token": token(form)},
+            files={"file": ("p.csv", handle, "text/csv")},
+        )
+    assert result.status_code == 200
+    assert "接收1行" in result.text and "退回1行" in result.text

@@ -1,0 +1,346 @@
+"""Workbench pages: login, review queue, objections and repair by deadline, code conflicts,
+quality, upload, and the audit log (auditors only). Every form carries a CSRF token."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department, User
+from xinyong.accounts.roles import ROLES
+from xinyong.accounts.service import authenticate, close_session, open_session, user_for_session
+from xinyong.api.deps import SESSION_COOKIE, get_db
+from xinyong.audit.log import Actor, verify_chain
+from xinyong.audit.models import AuditEntry
+from xinyong.catalog.registry import get_catalog
+from xinyong.clock import today
+from xinyong.ingest.models import CodeConflict
+from xinyong.ingest.pipeline import ingest_file
+from xinyong.ingest.quality import quality_report
+from xinyong.ingest.readers import ReadError
+from xinyong.objections import service as objections
+from xinyong.portal import csrf
+from xinyong.publicity import lifecycle
+from xinyong.repair import service as repair
+from xinyong.settings import get_settings
+from xinyong.subjects.models import Subject
+from xinyong.workdays import working_days_between
+from xinyong.workflow import TransitionError, machines
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(
+    directory=[str(HERE / "templates"), str(HERE.parent / "portal" / "templates")]
+)
+router = APIRouter(prefix="/workbench", include_in_schema=False)
+REVIEWERS = ("reviewer", "admin")
+ACTION_ERRORS = (
+    TransitionError,
+    objections.ObjectionError,
+    repair.RepairError,
+    lifecycle.PublicationError,
+)
+
+
+class LoginRequired(Exception):
+    pass
+
+
+def staff(request: Request, db: Session = Depends(get_db)) -> User:
+    token = request.cookies.get(SESSION_COOKIE)
+    user = user_for_session(db, token) if token else None
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def _need(user: User, roles: tuple[str, ...]) -> None:
+    if user.role not in roles:
+        raise HTTPException(status_code=403, detail="当前角色无权访问该页面")
+
+
+def page(
+    request: Request, name: str, user: User | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    token = csrf.token_for(request)
+    context.update(
+        city=get_settings().city_name,
+        user=user,
+        token=token,
+        role_label=ROLES.get(user.role, "") if user else "",
+    )
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'self'"
+    csrf.remember(response, token)
+    return response
+
+
+def _actor(user: User, request: Request) -> Actor:
+    return Actor(f"user:{user.username}", request.client.host if request.client else None)
+
+
+def _deadline_class(due: Any) -> str:
+    if due is None:
+        return "due-none"
+    left = working_days_between(today(), due)
+    return "due-over" if left < 0 else "due-soon" if left <= 1 else "due-ok"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    return page(request, "login.html", None, error=None)
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    username: str = Form(...),
+    password: str = Form(...),
+    csrf_token: str = Form(""),
+    db: Session = Depends(get_db),
+) -> Response:
+    csrf.verify(request, csrf_token)
+    user = authenticate(db, username, password)
+    if user is None:
+        return page(request, "login.html", None, status=401, error="用户名或密码不正确")
+    token = open_session(db, user, request.client.host if request.client else None)
+    db.commit()
+    response = RedirectResponse("/workbench", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        max_age=get_settings().session_hours * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request, csrf_token: str = Form(""), db: Session = Depends(get_db)
+) -> RedirectResponse:
+    csrf.verify(request, csrf_token)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        close_session(db, token)
+        db.commit()
+    response = RedirectResponse("/workbench/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    counts = {
+        "publications": len(lifecycle.review_queue(db)),
+        "objections": len(objections.queue(db)),
+        "repairs": len(repair.queue(db)),
+        "conflicts": len(_open_conflicts(db)),
+    }
+    return page(request, "dashboard.html", user, counts=counts)
+
+
+@router.get("/publications", response_class=HTMLResponse)
+def publications(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    queue = lifecycle.review_queue(db)
+    names = _subject_names(db, [r.subject_id for r in queue])
+    return page(request, "publications.html", user, queue=queue, names=names)
+
+
+def _act(
+    request: Request,
+    user: User,
+    db: Session,
+    csrf_token: str,
+    target: str,
+    action: Callable[[], object],
+) -> Response:
+    csrf.verify(request, csrf_token)
+    try:
+        action()
+    except ACTION_ERRORS as exc:
+        db.rollback()
+        return page(request, "message.html", user, status=409, message=str(exc))
+    db.commit()
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/publications/{record_id}")
+def publication_action(
+    request: Request,
+    record_id: int,
+    action: str = Form(...),
+    reason: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    _need(user, REVIEWERS)
+    actor = _actor(user, request)
+
+    def run() -> None:
+        if action == "approve":
+            lifecycle.review(db, record_id, actor, True, reason or None)
+            lifecycle.publish(db, record_id, actor)
+        else:
+            lifecycle.review(db, record_id, actor, False, reason)
+
+    return _act(request, user, db, csrf_token, "/workbench/publications", run)
+
+
+@router.get("/objections", response_class=HTMLResponse)
+def objection_queue(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    queue = objections.queue(db)
+    names = _subject_names(db, [o.subject_id for o in queue])
+    label = machines()["objection"].label_of
+    rows = [
+        {
+            "o": o,
+            "cls": _deadline_class(o.due_date),
+            "state": label(o.state),
+            "grounds": objections.GROUNDS.get(o.grounds, o.grounds),
+        }
+        for o in queue
+    ]
+    return page(request, "objections.html", user, rows=rows, names=names)
+
+
+@router.post("/objections/{objection_id}")
+def objection_action(
+    request: Request,
+    objection_id: int,
+    action: str = Form(...),
+    reason: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    found = db.get(objections.Objection, objection_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="异议不存在")
+    actor = _actor(user, request)
+    actions: dict[str, Callable[[], object]] = {
+        "accept": lambda: objections.accept(db, found, actor, today()),
+        "reject": lambda: objections.reject(db, found, actor, reason),
+        "confirmed": lambda: objections.decide(db, found, actor, "confirmed", reason),
+        "corrected": lambda: objections.decide(db, found, actor, "corrected", reason, True),
+    }
+    if action not in actions:
+        raise HTTPException(status_code=422, detail="操作无效")
+    return _act(request, user, db, csrf_token, "/workbench/objections", actions[action])
+
+
+@router.get("/repairs", response_class=HTMLResponse)
+def repair_queue(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    queue = repair.queue(db)
+    names = _subject_names(db, [a.subject_id for a in queue])
+    rows = [{"a": a, "cls": _deadline_class(a.due_date)} for a in queue]
+    return page(request, "repairs.html", user, rows=rows, names=names)
+
+
+@router.get("/conflicts", response_class=HTMLResponse)
+def conflicts(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    return page(request, "conflicts.html", user, rows=_open_conflicts(db))
+
+
+@router.get("/quality", response_class=HTMLResponse)
+def quality(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    return page(request, "quality.html", user, rows=quality_report(db))
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request, user: User = Depends(staff)) -> HTMLResponse:
+    return page(request, "upload.html", user, items=get_catalog().items, result=None, error=None)
+
+
+@router.post("/upload", response_class=HTMLResponse)
+def upload(
+    request: Request,
+    file: UploadFile,
+    item: str = Form(...),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> HTMLResponse:
+    csrf.verify(request, csrf_token)
+    department = db.get(Department, user.department_id) if user.department_id else None
+    folder = get_settings().data_dir / "rejected" / uuid.uuid4().hex
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(file.filename or "upload.csv").name
+        with path.open("wb") as handle:
+            shutil.copyfileobj(file.file, handle)
+        try:
+            result = ingest_file(
+                db,
+                item,
+                path,
+                actor=_actor(user, request),
+                department=department,
+                rejected_dir=folder,
+            )
+        except (ReadError, ValueError) as exc:
+            db.rollback()
+            return page(
+                request,
+                "upload.html",
+                user,
+                status=422,
+                items=get_catalog().items,
+                result=None,
+                error=str(exc),
+            )
+    db.commit()
+    return page(request, "upload.html", user, items=get_catalog().items, result=result, error=None)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    _need(user, ("auditor",))
+    entries = (
+        db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(200)).scalars().all()
+    )
+    count, problems = verify_chain(db)
+    return page(request, "audit.html", user, entries=entries, count=count, problems=problems)
+
+
+def _open_conflicts(db: Session) -> list[CodeConflict]:
+    return list(
+        db.execute(
+            select(CodeConflict)
+            .where(CodeConflict.status == "open")
+            .order_by(CodeConflict.opened_at)
+        ).scalars()
+    )
+
+
+def _subject_names(db: Session, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.execute(select(Subject.id, Subject.name).where(Subject.id.in_(ids))).all()
+    return {sid: name for sid, name in rows}
