@@ -58,6 +58,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "PostgreSQL when this is set or when 127.0.0.1:5432 answers.",
     ),
     SettingSpec(
+        "XINYONG_TEST_REQUIRE_BROWSER",
+        "0",
+        "Tests only: 1 makes the browser tests fail instead of skipping when Chromium "
+        "(/usr/bin/chromium, Debian package chromium) is missing (CI sets it).",
+    ),
+    SettingSpec(
         "XINYONG_TEST_REQUIRE_PG",
         "0",
         "Tests only: 1 makes the suite fail instead of skipping when PostgreSQL is unreachable "

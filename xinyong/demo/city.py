@@ -174,7 +174,7 @@ class CityBuilder:
         region, district = self.ids.district()
         rep = self.ids.person_name()
         if kind == "enterprise":
-            category, name = "91", self.ids.enterprise_name(self.city)
+            category, name = "91", self.ids.enterprise_name(self.city, district)
         elif kind == "individual_business":
             category, name = "92", self.ids.shop_name(district)
         elif kind == "farmer_cooperative":

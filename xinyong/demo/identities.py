@@ -62,9 +62,9 @@ class IdentityMaker:
         self.used_names.add(name)
         return name
 
-    def enterprise_name(self, city: str) -> str:
+    def enterprise_name(self, city: str, district_name: str) -> str:
         def make() -> str:
-            place = self.rng.choice((city, city, city, self.district()[1]))
+            place = self.rng.choice((city, city, city, district_name))
             return (
                 place
                 + self.rng.choice(v.TRADE_NAMES)
