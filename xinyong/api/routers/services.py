@@ -55,6 +55,13 @@ def _reviewer(caller: Caller) -> Caller:
     return caller
 
 
+def _known_action(action: str, actions: dict[str, Any]) -> None:
+    if action not in actions:
+        raise HTTPException(
+            status_code=422, detail=f"操作“{action}”无效，可选：{'、'.join(actions)}"
+        )
+
+
 def _run(db: Session, action: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         result = action(db, *args, **kwargs)
@@ -211,10 +218,7 @@ def act_on_objection(
         ),
         "close": lambda s: objections.close(s, found, caller.actor),
     }
-    if body.action not in actions:
-        raise HTTPException(
-            status_code=422, detail=f"操作“{body.action}”无效，可选：{'、'.join(actions)}"
-        )
+    _known_action(body.action, actions)
     return objection_view(_run(db, actions[body.action]))
 
 
@@ -281,10 +285,7 @@ def act_on_repair(
         "approve": lambda s: repair.approve(s, found, caller.actor, reason),
         "reject": lambda s: repair.reject(s, found, caller.actor, reason),
     }
-    if body.action not in actions:
-        raise HTTPException(
-            status_code=422, detail=f"操作“{body.action}”无效，可选：{'、'.join(actions)}"
-        )
+    _known_action(body.action, actions)
     return repair_view(_run(db, actions[body.action]))
 
 
@@ -318,10 +319,7 @@ def act_on_publication(
             s, record_id, caller.actor, body.kind or "other", reason, today()
         )[0],
     }
-    if body.action not in actions:
-        raise HTTPException(
-            status_code=422, detail=f"操作“{body.action}”无效，可选：{'、'.join(actions)}"
-        )
+    _known_action(body.action, actions)
     record = _run(db, actions[body.action])
     return {
         "record_id": record.id,
@@ -445,10 +443,7 @@ def act_on_recognition(
         ),
         "drop": lambda s: _drop(s, entry, caller, body.note or ""),
     }
-    if body.action not in actions:
-        raise HTTPException(
-            status_code=422, detail=f"操作“{body.action}”无效，可选：{'、'.join(actions)}"
-        )
+    _known_action(body.action, actions)
     return recognition_view(_run(db, actions[body.action]), notice[0] if notice else None)
 
 
