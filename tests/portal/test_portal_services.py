@@ -87,3 +87,50 @@ def test_list_and_publicity_pages(session: Session, client: TestClient) -> None:
     assert "示市监罚〔2026〕88号" in shown
     empty = client.get("/publicity?kind=penalty&since=2020-01-01&until=2020-12-31").text
     assert "示市监罚〔2026〕88号" not in empty
+
+
+def test_no_public_page_shows_an_unmasked_resident_id(
+    demo_city: Session, client: TestClient
+) -> None:
+    from sqlalchemy import select
+
+    from xinyong.identifiers.resident_id import check_resident_id
+    from xinyong.records.models import Record
+    from xinyong.subjects.models import Subject
+
+    pages = [
+        "/",
+        "/publicity",
+        "/publicity?kind=license",
+        "/lists/black_list",
+        "/lists/dishonest_judgment_debtor",
+        "/lists/red_list",
+        "/search?q=示范",
+    ]
+    people = (
+        demo_city.execute(
+            select(Subject)
+            .join(Record, Record.subject_id == Subject.id)
+            .where(Subject.kind == "natural_person")
+            .limit(20)
+        )
+        .scalars()
+        .all()
+    )
+    from xinyong.subjects.service import subject_ref
+
+    pages += [f"/subjects/{subject_ref(s)}" for s in people]
+    pages += [
+        f"/subjects/{s.uscc}"
+        for s in demo_city.execute(
+            select(Subject).where(Subject.kind == "enterprise").limit(20)
+        ).scalars()
+    ]
+    leaked = []
+    for path in pages:
+        body = client.get(path).text
+        for candidate in re.findall(r"(?<![0-9A-Z])\d{17}[\dX](?![0-9A-Z])", body):
+            if not check_resident_id(candidate, date(2026, 11, 22)):
+                leaked.append((path, candidate))
+    assert leaked == []
+    assert any("**********" in client.get(p).text for p in pages[7:])
