@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.clock import utcnow
@@ -144,17 +144,15 @@ def search_subjects(
         return [exact], 1
     if len(text) < MIN_FRAGMENT:
         raise SubjectError(f"查询词“{text}”过短：名称片段至少需要{MIN_FRAGMENT}个字")
-    pattern = f"%{text}%"
-    former = select(SubjectName.subject_id).where(SubjectName.name.like(pattern))
-    condition = or_(Subject.name.like(pattern), Subject.id.in_(former))
+    # Every name a subject has had, its current one included, is in subject_names: one scan
+    # of that table finds them all; ordering and paging happen on the (few) matches.
+    named = select(SubjectName.subject_id).where(SubjectName.name.like(f"%{text}%"))
+    statement = select(Subject.id, func.length(Subject.name)).where(Subject.id.in_(named))
     if not include_persons:
-        condition = condition & (Subject.kind != NATURAL_PERSON)
-    total = session.execute(select(func.count()).select_from(Subject).where(condition)).scalar_one()
-    rows = session.execute(
-        select(Subject)
-        .where(condition)
-        .order_by(func.length(Subject.name), Subject.id)
-        .limit(limit)
-        .offset(offset)
-    ).scalars()
-    return list(rows), int(total)
+        statement = statement.where(Subject.kind != NATURAL_PERSON)
+    matches = sorted(session.execute(statement).all(), key=lambda row: (row[1], row[0]))
+    page = [sid for sid, _ in matches[offset : offset + limit]]
+    found = {
+        s.id: s for s in session.execute(select(Subject).where(Subject.id.in_(page))).scalars()
+    }
+    return [found[sid] for sid in page], len(matches)
