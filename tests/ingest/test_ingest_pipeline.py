@@ -270,3 +270,25 @@ def test_cli_text_output_and_unknown_item(db_url: str, tmp_path: Path) -> None:
 
 def test_headers_list_is_the_standard_layout() -> None:
     assert HEADERS[0] == "行政相对人名称" and AUTHORITY
+
+
+def test_rejected_rows_keep_their_sheet_row_numbers_across_blank_rows(
+    session: Session, tmp_path: Path
+) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    good = good_row(0)
+    sheet.append(list(good))
+    sheet.append(list(good.values()))
+    sheet.append([])  # a blank row 3, as clerks leave them
+    sheet.append(list(good_row(1, 处罚决定日期="2026-13-01").values()))  # row 4
+    path = tmp_path / "gaps.xlsx"
+    workbook.save(path)
+    result = run(session, path)
+    assert (result.total, result.accepted, result.rejected) == (2, 1, 1)
+    rejected = load_workbook(result.rejected_file or "").active
+    assert rejected is not None
+    assert rejected.cell(2, 1).value == 4

@@ -15,7 +15,3 @@ API_SCOPES: dict[str, str] = {
     "checks": "信用核查",
     "admin": "管理",
 }
-
-
-def role_label(role: str) -> str:
-    return ROLES[role]

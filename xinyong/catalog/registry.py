@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from xinyong.catalog.safeguards import NeverCollectRules, load_never_collect
-from xinyong.catalog.schema import CatalogItem, Field, FieldType
+from xinyong.catalog.schema import CatalogItem, FieldType
 
 PACKAGE_DIR = Path(__file__).parent
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -235,7 +235,3 @@ def load_catalog(base: Path | None = None, items_dir: Path | None = None) -> Cat
 @lru_cache(maxsize=1)
 def get_catalog() -> Catalog:
     return load_catalog()
-
-
-def field_label(field: Field) -> str:
-    return f"{field.header}（{field.code}）"

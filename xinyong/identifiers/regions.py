@@ -42,10 +42,3 @@ def province_name(code: str) -> str | None:
 def division_name(code: str) -> str | None:
     """Name of the division, whatever year it existed in; None when unknown."""
     return _lookup(code)[1]
-
-
-def division_existed_in(code: str, year: int) -> bool:
-    _, county, (start, end) = _lookup(code)
-    if county is None:
-        return False
-    return (start is None or start <= year) and (end is None or year <= end)

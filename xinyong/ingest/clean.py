@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import polars as pl
 
@@ -453,7 +452,3 @@ def _flags(item: CatalogItem) -> pl.Expr:
     if not flags:
         return pl.lit([], dtype=pl.List(pl.String))
     return pl.concat_list(flags).list.drop_nulls()
-
-
-def row_values(row: dict[str, Any], item: CatalogItem) -> dict[str, Any]:
-    return {f.code: row.get(f.code) for f in item.fields}

@@ -136,25 +136,26 @@ def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
     headers, rows = _xlsx_rows(path)
     columns = _unique_headers(headers)
     buffer: list[list[str | None]] = []
-    line = 2
-    start = line
-    for row in rows:
+    lines: list[int] = []
+    for line, row in enumerate(rows, start=2):  # the sheet's own row numbers
         cells = [_cell_text(v) for v in row[: len(columns)]]
         cells += [None] * (len(columns) - len(cells))
-        if any(c is not None for c in cells):
+        if any(c is not None for c in cells):  # blank rows are not rows
             buffer.append(cells)
-        line += 1
+            lines.append(line)
         if len(buffer) >= chunk_rows:
-            yield _frame(columns, buffer, start)
-            buffer, start = [], line
+            yield _frame(columns, buffer, lines)
+            buffer, lines = [], []
     if buffer:
-        yield _frame(columns, buffer, start)
+        yield _frame(columns, buffer, lines)
 
 
-def _frame(columns: list[str], rows: list[list[str | None]], start: int) -> pl.DataFrame:
+def _frame(columns: list[str], rows: list[list[str | None]], lines: list[int]) -> pl.DataFrame:
     data = {name: [r[i] for r in rows] for i, name in enumerate(columns)}
     frame = pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
-    return frame.with_row_index(ROW_NUMBER, offset=start)
+    return frame.with_columns(pl.Series(ROW_NUMBER, lines, dtype=pl.UInt32)).select(
+        [ROW_NUMBER, *columns]
+    )
 
 
 def _unique_headers(headers: list[str]) -> list[str]:
@@ -174,7 +175,6 @@ def _unique_headers(headers: list[str]) -> list[str]:
 def _jsonl_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
     columns: list[str] = []
     buffer: list[dict[str, Any]] = []
-    start = 1
     with path.open("r", encoding="utf-8-sig") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -190,10 +190,9 @@ def _jsonl_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
             columns += [k for k in row if k not in columns and k != ROW_NUMBER]
             if len(buffer) >= chunk_rows:
                 yield _json_frame(columns, buffer)
-                buffer, start = [], number + 1
+                buffer = []
     if buffer:
         yield _json_frame(columns, buffer)
-    del start
 
 
 def _json_text(value: Any) -> str | None:

@@ -7,7 +7,7 @@ code sets), so that a single save and a bulk load of millions of rows share one 
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import polars as pl
@@ -160,8 +160,3 @@ def values_frame(item: CatalogItem, rows: list[dict[str, Any]]) -> pl.DataFrame:
             data[f.code] = [None if r.get(f.code) in (None, "") else str(r[f.code]) for r in rows]
             schema[f.code] = pl.String
     return pl.DataFrame(data, schema=schema)
-
-
-def first_date(frame: pl.DataFrame, column: str) -> date | None:
-    value = frame[column][0]
-    return value if isinstance(value, date) else None

@@ -14,7 +14,7 @@ import polars as pl
 from sqlalchemy import Integer, column, select, table, text, update
 from sqlalchemy.orm import Session
 
-from xinyong.catalog.schema import CatalogItem, FieldType
+from xinyong.catalog.schema import CatalogItem
 from xinyong.clock import utcnow
 from xinyong.db.bulk import among, insert_frame
 from xinyong.privacy.ids import IdProtector, get_protector
@@ -302,7 +302,3 @@ def record_as_of(session: Session, key: str, moment: datetime) -> Record | None:
             (Record.superseded_at.is_(None)) | (Record.superseded_at > moment),
         )
     ).scalar_one_or_none()
-
-
-def is_set_field(item: CatalogItem, code: str) -> bool:
-    return item.field(code).type is FieldType.code_set
