@@ -134,3 +134,41 @@ def test_no_public_page_shows_an_unmasked_resident_id(
                 leaked.append((path, candidate))
     assert leaked == []
     assert any("**********" in client.get(p).text for p in pages[7:])
+
+
+def test_repair_form_explains_eligibility_and_tracks(session: Session, client: TestClient) -> None:
+    from helpers import repair_commitment
+
+    code, record_id = _penalty(session, "示市监罚〔2026〕99号")
+    subject_page = client.get(f"/subjects/{code}").text
+    assert f"/repairs/new?record_id={record_id}" in subject_page
+    form = client.get(f"/repairs/new?record_id={record_id}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    unmet = client.post(
+        "/repairs", data={"record_id": record_id, "applicant": "鸿泰", "csrf_token": token}
+    )
+    assert unmet.status_code == 200 and "尚有条件未满足" in unmet.text
+    from xinyong.subjects.service import find_subject
+
+    repair_commitment(session, find_subject(session, code))  # type: ignore[arg-type]
+    eligible = client.post(
+        "/repairs",
+        data={
+            "record_id": record_id,
+            "applicant": "鸿泰",
+            "obligations": "yes",
+            "csrf_token": token,
+        },
+    )
+    assert "尚有条件未满足" not in eligible.text
+    tracking = re.search(r'class="code">([A-Z0-9]+)<', eligible.text).group(1)  # type: ignore[union-attr]
+    assert "已提交" in client.get(f"/track?code={tracking}").text
+
+
+def test_commitments_page_lists_public_commitments(session: Session, client: TestClient) -> None:
+    from helpers import repair_commitment
+
+    subject = org(session)
+    repair_commitment(session, subject)
+    page = client.get("/commitments").text
+    assert subject.name in page and "信用修复型" in page

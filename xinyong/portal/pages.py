@@ -14,6 +14,7 @@ from xinyong.api.deps import catalog_dep, get_db
 from xinyong.audit.log import Actor
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
+from xinyong.commitments import service as commitments
 from xinyong.lists.service import ListError, current_entries, list_type, list_types
 from xinyong.objections import service as objections
 from xinyong.portal import csrf
@@ -21,6 +22,8 @@ from xinyong.portal.routes import render
 from xinyong.privacy.ids import get_protector
 from xinyong.records.models import Record
 from xinyong.records.views import Audience, present_record, public_condition
+from xinyong.repair import service as repair
+from xinyong.repair.models import RepairApplication
 from xinyong.subjects.models import Subject
 from xinyong.subjects.views import shown_code
 from xinyong.workflow import TransitionError, machines
@@ -204,7 +207,7 @@ def objection_submit(
 @router.get("/track", response_class=HTMLResponse)
 def track(request: Request, code: str = "", db: Session = Depends(get_db)) -> HTMLResponse:
     found = objections.by_tracking_code(db, code) if code.strip() else None
-    view = None
+    view = _repair_view(db, code) if found is None and code.strip() else None
     if found is not None:
         open_ = found.state in objections.OPEN_STATES and found.due_date
         view = {
@@ -215,3 +218,84 @@ def track(request: Request, code: str = "", db: Session = Depends(get_db)) -> HT
             "reason": found.decision_reason,
         }
     return render(request, "track.html", code=code, found=view)
+
+
+@router.get("/repairs/new", response_class=HTMLResponse)
+def repair_form(
+    request: Request,
+    record_id: int,
+    db: Session = Depends(get_db),
+    catalog: Catalog = Depends(catalog_dep),
+) -> HTMLResponse:
+    record = db.get(Record, record_id)
+    if record is None or not record.is_current:
+        return render(request, "message.html", status=404, message="该信用记录不存在或已更新")
+    token = csrf.token_for(request)
+    shown = present_record(record, catalog, Audience.public, get_protector())
+    response = render(request, "repair_form.html", record=shown, token=token, error=None)
+    csrf.remember(response, token)
+    return response
+
+
+@router.post("/repairs", response_class=HTMLResponse)
+def repair_submit(
+    request: Request,
+    record_id: int = Form(...),
+    applicant: str = Form(""),
+    contact: str = Form(""),
+    commitment_code: str = Form(""),
+    obligations: str = Form(""),
+    csrf_token: str = Form(""),
+    db: Session = Depends(get_db),
+    catalog: Catalog = Depends(catalog_dep),
+) -> HTMLResponse:
+    csrf.verify(request, csrf_token)
+    ip = request.client.host if request.client else None
+    try:
+        created = repair.apply_for_repair(
+            db,
+            Actor("portal", ip),
+            record_id,
+            applicant.strip(),
+            obligations == "yes",
+            commitment_code.strip() or None,
+            contact or None,
+            today(),
+        )
+    except (repair.RepairError, TransitionError) as exc:
+        db.rollback()
+        record = db.get(Record, record_id)
+        shown = (
+            present_record(record, catalog, Audience.public, get_protector()) if record else None
+        )
+        return render(
+            request, "repair_form.html", status=422, record=shown, token=csrf_token, error=str(exc)
+        )
+    db.commit()
+    return render(request, "repair_done.html", application=created)
+
+
+@router.get("/commitments", response_class=HTMLResponse)
+def commitments_page(
+    request: Request, db: Session = Depends(get_db), catalog: Catalog = Depends(catalog_dep)
+) -> HTMLResponse:
+    items = commitments.public_commitments(db, catalog, today(), limit=100)
+    return render(request, "commitments.html", items=items)
+
+
+def _repair_view(db: Session, code: str) -> dict[str, object] | None:
+    application = db.execute(
+        select(RepairApplication).where(RepairApplication.tracking_code == code.strip().upper())
+    ).scalar_one_or_none()
+    if application is None:
+        return None
+    open_ = application.state in ("submitted", "accepted") and application.due_date
+    return {
+        "code": application.tracking_code,
+        "state": machines()["repair"].label_of(application.state),
+        "submitted": application.submitted_at.date().isoformat(),
+        "deadline": describe(application.due_date, today())
+        if open_ and application.due_date
+        else None,
+        "reason": application.decision_reason,
+    }
