@@ -110,6 +110,9 @@ def test_reviewer_approves_and_the_item_appears_on_the_public_list(
         "/publicity",
         "/lists/black_list",
         "/track",
+        "/commitments",
+        "/objections/new?record_id=1",
+        "/repairs/new?record_id=1",
         "/workbench/login",
     ],
 )
