@@ -111,6 +111,7 @@ def test_reviewer_approves_and_the_item_appears_on_the_public_list(
         "/lists/black_list",
         "/track",
         "/commitments",
+        "/news",
         "/objections/new?record_id=1",
         "/repairs/new?record_id=1",
         "/workbench/login",

@@ -93,3 +93,34 @@ def test_upload_shows_the_batch_result(
         )
     assert result.status_code == 200
     assert "接收1行" in result.text and "退回1行" in result.text
+
+
+def test_credit_office_publishes_a_policy_article(session: Session, client: TestClient) -> None:
+    login(client, session, "admin")
+    form = client.get("/workbench/articles").text
+    saved = client.post(
+        "/workbench/articles",
+        data={
+            "kind": "policy",
+            "title": "关于推进信用修复工作的通知",
+            "body": "第一段：适用范围。\n\n第二段：办理程序。",
+            "publish": "yes",
+            "csrf_token": token(form),
+        },
+    )
+    assert saved.status_code == 200
+    listed = client.get("/news?kind=policy").text
+    assert "关于推进信用修复工作的通知" in listed
+    article = re.search(r'href="/news/(\d+)"', listed).group(1)  # type: ignore[union-attr]
+    body = client.get(f"/news/{article}").text
+    assert "<p>第二段：办理程序。</p>" in body
+    empty = client.post(
+        "/workbench/articles",
+        data={"kind": "news", "title": " ", "body": "x", "csrf_token": token(form)},
+    )
+    assert empty.status_code == 422 and "不能为空" in empty.text
+
+
+def test_articles_editor_is_for_the_credit_office(session: Session, client: TestClient) -> None:
+    login(client, session, "reviewer")
+    assert client.get("/workbench/articles").status_code == 403

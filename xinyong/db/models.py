@@ -6,6 +6,7 @@ from xinyong.db.base import Base
 from xinyong.ingest import models as ingest_models
 from xinyong.lists import models as lists_models
 from xinyong.measures import models as measures_models
+from xinyong.news import models as news_models
 from xinyong.objections import models as objections_models
 from xinyong.publicity import models as publicity_models
 from xinyong.records import models as records_models
@@ -21,6 +22,7 @@ __all__ = [
     "ingest_models",
     "lists_models",
     "measures_models",
+    "news_models",
     "objections_models",
     "publicity_models",
     "records_models",

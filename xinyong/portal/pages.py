@@ -16,6 +16,8 @@ from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.commitments import service as commitments
 from xinyong.lists.service import ListError, current_entries, list_type, list_types
+from xinyong.news import service as news
+from xinyong.news.models import Article
 from xinyong.objections import service as objections
 from xinyong.portal import csrf
 from xinyong.portal.routes import render
@@ -299,3 +301,31 @@ def _repair_view(db: Session, code: str) -> dict[str, object] | None:
         else None,
         "reason": application.decision_reason,
     }
+
+
+@router.get("/news", response_class=HTMLResponse)
+def news_list(
+    request: Request, kind: str | None = None, db: Session = Depends(get_db)
+) -> HTMLResponse:
+    chosen = kind if kind in news.KINDS else None
+    return render(
+        request,
+        "news_list.html",
+        articles=news.published(db, chosen),
+        kinds=news.KINDS,
+        kind=chosen,
+    )
+
+
+@router.get("/news/{article_id}", response_class=HTMLResponse)
+def news_article(request: Request, article_id: int, db: Session = Depends(get_db)) -> HTMLResponse:
+    article = db.get(Article, article_id)
+    if article is None or article.published_at is None:
+        return render(request, "message.html", status=404, message="文章不存在或未发布")
+    return render(
+        request,
+        "news_article.html",
+        article=article,
+        paragraphs=news.paragraphs(article),
+        kinds=news.KINDS,
+    )

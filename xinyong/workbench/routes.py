@@ -28,6 +28,8 @@ from xinyong.ingest.models import CodeConflict
 from xinyong.ingest.pipeline import ingest_file
 from xinyong.ingest.quality import quality_report
 from xinyong.ingest.readers import ReadError
+from xinyong.news import service as news
+from xinyong.news.models import Article
 from xinyong.objections import service as objections
 from xinyong.portal import csrf
 from xinyong.publicity import lifecycle
@@ -344,3 +346,37 @@ def _subject_names(db: Session, ids: list[int]) -> dict[int, str]:
         return {}
     rows = db.execute(select(Subject.id, Subject.name).where(Subject.id.in_(ids))).all()
     return {sid: name for sid, name in rows}
+
+
+@router.get("/articles", response_class=HTMLResponse)
+def articles(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    _need(user, ("admin",))
+    rows = db.execute(select(Article).order_by(Article.updated_at.desc())).scalars().all()
+    return page(request, "articles.html", user, rows=rows, kinds=news.KINDS, error=None)
+
+
+@router.post("/articles", response_model=None)
+def save_article(
+    request: Request,
+    kind: str = Form(...),
+    title: str = Form(""),
+    body: str = Form(""),
+    publish: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    _need(user, ("admin",))
+    csrf.verify(request, csrf_token)
+    try:
+        news.save_article(db, _actor(user, request), kind, title, body, publish == "yes")
+    except news.ArticleError as exc:
+        db.rollback()
+        rows = db.execute(select(Article).order_by(Article.updated_at.desc())).scalars().all()
+        return page(
+            request, "articles.html", user, status=422, rows=rows, kinds=news.KINDS, error=str(exc)
+        )
+    db.commit()
+    return RedirectResponse("/workbench/articles", status_code=303)

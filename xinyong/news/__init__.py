@@ -1,0 +1,1 @@
+"""Policy documents and news for the portal, edited by the credit office."""
