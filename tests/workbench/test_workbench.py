@@ -124,3 +124,62 @@ def test_credit_office_publishes_a_policy_article(session: Session, client: Test
 def test_articles_editor_is_for_the_credit_office(session: Session, client: TestClient) -> None:
     login(client, session, "reviewer")
     assert client.get("/workbench/articles").status_code == 403
+
+
+def test_list_recognition_and_joint_tasks_from_the_workbench(
+    session: Session, client: TestClient, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from helpers import AUTHORITY
+    from sqlalchemy import select
+
+    from xinyong.accounts.service import create_department
+    from xinyong.lists.models import ListRecognition
+    from xinyong.settings import reset_settings
+
+    create_department(
+        session, Actor("cli:test"), AUTHORITY, "示范市发展和改革局", is_credit_office=True
+    )
+    subject = org(session)
+    login(client, session, "admin")
+    page = client.get("/workbench/lists").text
+    client.post(
+        "/workbench/lists",
+        data={
+            "list_code": "black_list",
+            "subtype": "重大税收违法失信主体",
+            "subject": subject.uscc,
+            "reasons": "虚开发票",
+            "basis": "《重大税收违法失信主体信息公布管理办法》",
+            "csrf_token": token(page),
+        },
+    )
+    entry = session.execute(select(ListRecognition)).scalar_one()
+    client.post(
+        f"/workbench/lists/{entry.id}", data={"action": "notify", "csrf_token": token(page)}
+    )
+    early = client.post(
+        f"/workbench/lists/{entry.id}",
+        data={
+            "action": "decide",
+            "decision_number": "示税失信〔2026〕8号",
+            "valid_until": "2029-12-31",
+            "csrf_token": token(page),
+        },
+    )
+    assert early.status_code == 409 and "陈述申辩期" in early.text
+    monkeypatch.setenv("XINYONG_TODAY", "2026-12-01")
+    reset_settings()
+    client.post(
+        f"/workbench/lists/{entry.id}",
+        data={
+            "action": "decide",
+            "decision_number": "示税失信〔2026〕8号",
+            "valid_until": "2029-12-31",
+            "csrf_token": token(page),
+        },
+    )
+    listed = client.get("/workbench/lists").text
+    assert "已决定列入" in listed and "2026-12-15" in listed
+    assert subject.name in client.get("/lists/black_list").text
+    joint = client.get("/workbench/joint").text
+    assert "联合奖惩任务与反馈" in joint

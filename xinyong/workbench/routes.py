@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,14 @@ from xinyong.ingest.models import CodeConflict
 from xinyong.ingest.pipeline import ingest_file
 from xinyong.ingest.quality import quality_report
 from xinyong.ingest.readers import ReadError
+from xinyong.lists import recognition
+from xinyong.lists.models import ListRecognition
+from xinyong.lists.service import list_types
+from xinyong.measures.feedback import FeedbackError
+from xinyong.measures.feedback import report as report_feedback
+from xinyong.measures.feedback import statistics as joint_statistics
+from xinyong.measures.models import JointTask
+from xinyong.measures.registry import measure_book
 from xinyong.news import service as news
 from xinyong.news.models import Article
 from xinyong.objections import service as objections
@@ -36,6 +45,7 @@ from xinyong.publicity import lifecycle
 from xinyong.repair import service as repair
 from xinyong.settings import get_settings
 from xinyong.subjects.models import Subject
+from xinyong.subjects.service import find_subject
 from xinyong.workdays import working_days_between
 from xinyong.workflow import TransitionError, machines
 
@@ -50,6 +60,8 @@ ACTION_ERRORS = (
     objections.ObjectionError,
     repair.RepairError,
     lifecycle.PublicationError,
+    recognition.RecognitionError,
+    FeedbackError,
 )
 
 
@@ -380,3 +392,173 @@ def save_article(
         )
     db.commit()
     return RedirectResponse("/workbench/articles", status_code=303)
+
+
+# -- list recognition ------------------------------------------------------------------------
+
+
+@router.get("/lists", response_class=HTMLResponse)
+def recognitions(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    entries = (
+        db.execute(select(ListRecognition).order_by(ListRecognition.id.desc()).limit(200))
+        .scalars()
+        .all()
+    )
+    names = _subject_names(db, [e.subject_id for e in entries])
+    label = machines()["list_recognition"].label_of
+    rows = [
+        {
+            "e": e,
+            "state": label(e.state),
+            "cls": _deadline_class(e.report_due)
+            if e.report_due and not e.reported_at
+            else "due-none",
+        }
+        for e in entries
+    ]
+    return page(request, "lists.html", user, rows=rows, names=names, types=list_types(), error=None)
+
+
+def _office_or_own(db: Session, user: User) -> Department:
+    from xinyong.accounts.service import credit_office
+
+    own = db.get(Department, user.department_id) if user.department_id else None
+    return own or credit_office(db)
+
+
+@router.post("/lists", response_model=None)
+def propose_recognition(
+    request: Request,
+    list_code: str = Form(...),
+    subtype: str = Form(""),
+    subject: str = Form(""),
+    reasons: str = Form(""),
+    basis: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    _need(user, REVIEWERS)
+    found = find_subject(db, subject)
+    if found is None:
+        return page(
+            request, "message.html", user, status=404, message=f"未找到代码为“{subject}”的主体"
+        )
+    return _act(
+        request,
+        user,
+        db,
+        csrf_token,
+        "/workbench/lists",
+        lambda: recognition.propose(
+            db,
+            _actor(user, request),
+            list_code,
+            subtype,
+            found,
+            _office_or_own(db, user),
+            reasons,
+            basis,
+        ),
+    )
+
+
+@router.post("/lists/{entry_id}", response_model=None)
+def recognition_action(
+    request: Request,
+    entry_id: int,
+    action: str = Form(...),
+    decision_number: str = Form(""),
+    valid_until: str = Form(""),
+    reason: str = Form("expiry"),
+    note: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    _need(user, REVIEWERS)
+    entry = db.get(ListRecognition, entry_id)
+    if entry is None:
+        raise HTTPException(status_code=404, detail="名单认定不存在")
+    actor = _actor(user, request)
+
+    def decide() -> object:
+        try:
+            until = date.fromisoformat(valid_until)
+        except ValueError:
+            raise recognition.RecognitionError("请填写有效期至（如 2029-12-31）") from None
+        return recognition.decide(db, entry, actor, decision_number, until, today())
+
+    actions: dict[str, Callable[[], object]] = {
+        "notify": lambda: recognition.notify(db, entry, actor, today()),
+        "decide": decide,
+        "publish": lambda: recognition.publish(db, entry, actor),
+        "report": lambda: recognition.mark_reported(db, entry, actor),
+        "remove": lambda: recognition.remove(db, entry, actor, reason, note),
+    }
+    if action not in actions:
+        raise HTTPException(status_code=422, detail="操作无效")
+    return _act(request, user, db, csrf_token, "/workbench/lists", actions[action])
+
+
+# -- joint measures --------------------------------------------------------------------------
+
+
+@router.get("/joint", response_class=HTMLResponse)
+def joint(
+    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> HTMLResponse:
+    tasks = (
+        db.execute(
+            select(JointTask).order_by(JointTask.state.desc(), JointTask.due_date).limit(300)
+        )
+        .scalars()
+        .all()
+    )
+    names = _subject_names(db, [t.subject_id for t in tasks])
+    book = measure_book()
+    rows = [
+        {
+            "t": t,
+            "measure": book.measures[t.measure].name,
+            "cls": _deadline_class(t.due_date) if t.state == "open" else "due-none",
+        }
+        for t in tasks
+    ]
+    return page(
+        request, "joint.html", user, rows=rows, names=names, stats=joint_statistics(db, today())
+    )
+
+
+@router.post("/joint/{task_id}", response_model=None)
+def joint_feedback(
+    request: Request,
+    task_id: int,
+    applied: str = Form(...),
+    reason: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    task = db.get(JointTask, task_id)
+    if task is None:
+        raise HTTPException(status_code=404, detail="任务不存在")
+    department = db.get(Department, user.department_id) if user.department_id else None
+    return _act(
+        request,
+        user,
+        db,
+        csrf_token,
+        "/workbench/joint",
+        lambda: report_feedback(
+            db,
+            _actor(user, request),
+            department,
+            task.measure,
+            applied == "yes",
+            reason,
+            task_id=task.id,
+        ),
+    )
