@@ -93,6 +93,9 @@ def test_upload_shows_the_batch_result(
         )
     assert result.status_code == 200
     assert "接收1行" in result.text and "退回1行" in result.text
+    link = re.search(r'href="(/workbench/batches/\d+/rejected)"', result.text).group(1)  # type: ignore[union-attr]
+    download = client.get(link)
+    assert download.status_code == 200 and "错误说明" in download.content.decode("utf-8-sig")
 
 
 def test_credit_office_publishes_a_policy_article(session: Session, client: TestClient) -> None:
@@ -183,3 +186,29 @@ def test_list_recognition_and_joint_tasks_from_the_workbench(
     assert subject.name in client.get("/lists/black_list").text
     joint = client.get("/workbench/joint").text
     assert "联合奖惩任务与反馈" in joint
+
+
+def test_reviewer_approves_a_repair_from_the_queue(session: Session, client: TestClient) -> None:
+    from helpers import repair_commitment
+
+    subject = org(session)
+    record = save_penalty(
+        session,
+        subject,
+        penalty_values(subject, ["罚款"], date(2026, 5, 1), "示市监罚〔2026〕61号", fine_wan="0.2"),
+    ).record
+    repair_commitment(session, subject)
+    session.commit()
+    applied = client.post(
+        "/api/v1/repairs",
+        json={"record_id": record.id, "applicant": subject.name, "obligations_attested": True},
+    ).json()
+    login(client, session, "reviewer")
+    queue = client.get("/workbench/repairs").text
+    assert applied["tracking_code"] in queue and "✓" in queue
+    for action in ("accept", "approve"):
+        client.post(
+            f"/workbench/repairs/{applied['id']}",
+            data={"action": action, "csrf_token": token(queue)},
+        )
+    assert "示市监罚〔2026〕61号" not in client.get(f"/subjects/{subject.uscc}").text

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from xinyong.audit.log import Actor, verify_chain
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.registry import get_catalog
 from xinyong.clock import today
-from xinyong.ingest.models import CodeConflict
+from xinyong.ingest.models import Batch, CodeConflict
 from xinyong.ingest.pipeline import ingest_file
 from xinyong.ingest.quality import quality_report
 from xinyong.ingest.readers import ReadError
@@ -43,6 +43,7 @@ from xinyong.objections import service as objections
 from xinyong.portal import csrf
 from xinyong.publicity import lifecycle
 from xinyong.repair import service as repair
+from xinyong.repair.models import RepairApplication
 from xinyong.settings import get_settings
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import find_subject
@@ -562,3 +563,42 @@ def joint_feedback(
             task_id=task.id,
         ),
     )
+
+
+@router.post("/repairs/{application_id}", response_model=None)
+def repair_action(
+    request: Request,
+    application_id: int,
+    action: str = Form(...),
+    reason: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    _need(user, REVIEWERS)
+    found = db.get(RepairApplication, application_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="修复申请不存在")
+    actor = _actor(user, request)
+    actions: dict[str, Callable[[], object]] = {
+        "accept": lambda: repair.accept(db, found, actor, today()),
+        "approve": lambda: repair.approve(db, found, actor, reason or "符合修复条件"),
+        "reject": lambda: repair.reject(db, found, actor, reason),
+    }
+    if action not in actions:
+        raise HTTPException(status_code=422, detail="操作无效")
+    return _act(request, user, db, csrf_token, "/workbench/repairs", actions[action])
+
+
+@router.get("/batches/{batch_id}/rejected")
+def rejected_rows(
+    batch_id: int, user: User = Depends(staff), db: Session = Depends(get_db)
+) -> FileResponse:
+    batch = db.get(Batch, batch_id)
+    path = (batch.counts or {}).get("rejected_file") if batch else None
+    mine = batch is not None and (
+        user.role != "data_officer" or batch.department_id == user.department_id
+    )
+    if not mine or not path or not Path(path).exists():
+        raise HTTPException(status_code=404, detail="该批次没有退回数据")
+    return FileResponse(path, filename=Path(path).name)
