@@ -292,3 +292,13 @@ def test_rejected_rows_keep_their_sheet_row_numbers_across_blank_rows(
     rejected = load_workbook(result.rejected_file or "").active
     assert rejected is not None
     assert rejected.cell(2, 1).value == 4
+
+
+def test_old_registration_numbers_become_searchable(session: Session, tmp_path: Path) -> None:
+    from xinyong.subjects.service import find_subject
+
+    row = good_row(0)
+    row["工商注册号"] = "440500000123456"
+    run(session, write_csv(tmp_path / "p.csv", [row]))
+    found = find_subject(session, "440500000123456")
+    assert found is not None and found.uscc == COMPANIES[0][0]

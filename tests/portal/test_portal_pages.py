@@ -32,3 +32,16 @@ def test_output_is_escaped(client: TestClient) -> None:
     page = client.get("/search", params={"q": "<script>alert(1)</script>"}).text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_search_by_registration_number(demo_city: Session, client: TestClient) -> None:
+    subject = (
+        demo_city.execute(
+            select(Subject).where(Subject.registration_number.is_not(None)).order_by(Subject.id)
+        )
+        .scalars()
+        .first()
+    )
+    assert subject is not None and len(subject.registration_number or "") == 15
+    page = client.get("/search", params={"q": subject.registration_number}).text
+    assert subject.name in page

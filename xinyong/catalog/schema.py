@@ -107,6 +107,7 @@ class SubjectMapping(BaseModel):
     uscc: str | None = None
     resident_id: str | None = None
     category: str | None = None
+    registration_number: str | None = None
 
 
 class Columns(BaseModel):

@@ -194,6 +194,7 @@ class CityBuilder:
             rep,
             self.ids.resident_id(region),
             self.ids.address(self.city, district),
+            f"{region}{self.rng.randrange(10**9):09d}" if kind == "enterprise" else None,
         )
 
     def _person(self) -> DemoSubject:
@@ -225,6 +226,7 @@ class CityBuilder:
             "person_hash": None,
             "person_id_enc": None,
             "person_id_masked": None,
+            "registration_number": s.registration_number,
             "registered_on": None,
         }
         if s.resident_id:

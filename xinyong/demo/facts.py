@@ -20,6 +20,7 @@ class DemoSubject:
     legal_rep: str | None
     legal_rep_id: str | None
     address: str | None
+    registration_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def registration(
     return {
         "DJ_MC": s.name,
         "DJ_SHXYM": s.uscc,
+        "DJ_ZCH": s.registration_number,
         "DJ_ZTLX": kinds.get(s.kind, "其他组织"),
         "DJ_FDDBR": s.legal_rep,
         "DJ_ZCZB": str(rng.choice((10, 50, 100, 200, 500, 1000, 3000))),

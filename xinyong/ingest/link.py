@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.schema import CatalogItem, FieldType
@@ -276,7 +276,26 @@ class Linker:
                 pl.col(_PERSON).replace_strict(person_key, default=None, return_dtype=pl.String),
             ).alias(IDENTITY),
         )
+        self._remember_registration_numbers(orgs, org_ids)
         return linked.with_columns(self._kind_error(org_ids).alias(LINK_ERROR))
+
+    def _remember_registration_numbers(self, orgs: pl.DataFrame, org_ids: dict[str, int]) -> None:
+        """Keep the old business registration number (工商注册号) so it stays searchable."""
+        column = self.item.subject.registration_number
+        if not column or column not in orgs.columns:
+            return
+        pairs = orgs.filter(pl.col(column).is_not_null()).select(_ORG, column).unique(_ORG)
+        rows = [
+            {"sid": org_ids[code], "reg": reg} for code, reg in pairs.iter_rows() if code in org_ids
+        ]
+        if rows:
+            table: Any = Subject.__table__
+            self.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("sid"), table.c.registration_number.is_(None))
+                .values(registration_number=bindparam("reg")),
+                rows,
+            )
 
     def _kind_error(self, org_ids: dict[str, int]) -> pl.Expr:
         allowed = {k.value for k in self.item.subject_kinds}

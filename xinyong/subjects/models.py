@@ -25,6 +25,8 @@ class Subject(Base):
     person_id_enc: Mapped[str | None] = mapped_column(Text)
     person_id_masked: Mapped[str | None] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # Pre-2015 business registration number (工商注册号), searchable on the portal.
+    registration_number: Mapped[str | None] = mapped_column(String(32), index=True)
     region: Mapped[str | None] = mapped_column(String(6))
     legal_representative: Mapped[str | None] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(300))

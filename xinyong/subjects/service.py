@@ -13,6 +13,7 @@ from xinyong.privacy.ids import get_protector
 from xinyong.subjects.models import Subject, SubjectName
 
 PERSON_REF_PREFIX = "P"
+REGISTRATION_NUMBER_LENGTHS = (13, 15)  # 工商注册号 before the USCC
 NATURAL_PERSON = "natural_person"
 
 
@@ -97,12 +98,18 @@ def get_or_create_person(
 
 
 def find_subject(session: Session, code: str) -> Subject | None:
-    """A subject by USCC, resident ID or person reference (P...)."""
+    """A subject by USCC, resident ID, old registration number or person reference (P...)."""
     raw = code.strip()
     if raw.upper().startswith(PERSON_REF_PREFIX) and len(raw) == 21:
         prefix = raw[1:].lower()
         return (
             session.execute(select(Subject).where(Subject.person_hash.startswith(prefix)))
+            .scalars()
+            .first()
+        )
+    if raw.isdigit() and len(raw) in REGISTRATION_NUMBER_LENGTHS:
+        return (
+            session.execute(select(Subject).where(Subject.registration_number == raw))
             .scalars()
             .first()
         )
