@@ -212,3 +212,36 @@ def test_reviewer_approves_a_repair_from_the_queue(session: Session, client: Tes
             data={"action": action, "csrf_token": token(queue)},
         )
     assert "示市监罚〔2026〕61号" not in client.get(f"/subjects/{subject.uscc}").text
+
+
+def test_clerk_confirms_a_rename_from_the_conflict_queue(
+    session: Session, client: TestClient, tmp_path: Path
+) -> None:
+    from penalty_files import COMPANIES, good_row, write_csv
+
+    from xinyong.ingest.pipeline import ingest_file
+    from xinyong.subjects.service import find_subject, name_history
+
+    for n, name in ((0, None), (1, "示范市新名称贸易有限公司")):
+        row = good_row(n, company=0, **({"行政相对人名称": name} if name else {}))
+        ingest_file(
+            session,
+            "admin_penalty",
+            write_csv(tmp_path / f"{n}.csv", [row]),
+            actor=Actor("cli:test"),
+            today=date(2026, 11, 22),
+        )
+        session.commit()
+    login(client, session, "reviewer")
+    queue = client.get("/workbench/conflicts").text
+    assert "示范市新名称贸易有限公司" in queue
+    case = re.search(r'action="/workbench/conflicts/(\d+)"', queue).group(1)  # type: ignore[union-attr]
+    client.post(
+        f"/workbench/conflicts/{case}",
+        data={"resolution": "rename", "note": "已核实", "csrf_token": token(queue)},
+    )
+    session.expire_all()
+    subject = find_subject(session, COMPANIES[0][0])
+    assert subject is not None and subject.name == "示范市新名称贸易有限公司"
+    assert len(name_history(session, subject)) == 2
+    assert "没有待核实的重错码" in client.get("/workbench/conflicts").text

@@ -25,6 +25,7 @@ from xinyong.audit.log import Actor, verify_chain
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.registry import get_catalog
 from xinyong.clock import today
+from xinyong.ingest.conflicts import ConflictError, resolve
 from xinyong.ingest.models import Batch, CodeConflict
 from xinyong.ingest.pipeline import ingest_file
 from xinyong.ingest.quality import quality_report
@@ -63,6 +64,7 @@ ACTION_ERRORS = (
     lifecycle.PublicationError,
     recognition.RecognitionError,
     FeedbackError,
+    ConflictError,
 )
 
 
@@ -602,3 +604,27 @@ def rejected_rows(
     if not mine or not path or not Path(path).exists():
         raise HTTPException(status_code=404, detail="该批次没有退回数据")
     return FileResponse(path, filename=Path(path).name)
+
+
+@router.post("/conflicts/{case_id}", response_model=None)
+def resolve_conflict(
+    request: Request,
+    case_id: int,
+    resolution: str = Form(...),
+    note: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    _need(user, ("admin", "reviewer", "data_officer"))
+    case = db.get(CodeConflict, case_id)
+    if case is None:
+        raise HTTPException(status_code=404, detail="重错码不存在")
+    return _act(
+        request,
+        user,
+        db,
+        csrf_token,
+        "/workbench/conflicts",
+        lambda: resolve(db, _actor(user, request), case, resolution, note),
+    )
