@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -17,7 +18,6 @@ from xinyong.db.engine import session_factory
 from xinyong.records.views import Audience
 
 SESSION_COOKIE = "xinyong_session"
-KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def get_db() -> Iterator[Session]:
@@ -49,21 +49,50 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+@dataclass(frozen=True)
+class _KnownKey:
+    prefix: str
+    department_id: int
+    scopes: frozenset[str]
+    until: float
+
+
+# Recently seen API keys (by hash): a busy caller costs no key lookup per request. A revoked
+# key stops working within KEY_CACHE_SECONDS.
+_known_keys: dict[str, _KnownKey] = {}
+KEY_CACHE_SECONDS = 60.0
+
+
+def _key_caller(db: Session, key: str, ip: str | None) -> Caller | None:
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    known = _known_keys.get(digest)
+    if known is None or known.until < time.monotonic():
+        record = api_key_for(db, key)
+        if record is None:
+            _known_keys.pop(digest, None)
+            return None
+        record.last_used_at = utcnow()  # recorded at most once a cache period per key
+        db.commit()
+        known = _KnownKey(
+            record.prefix,
+            record.department_id,
+            frozenset(record.scopes),
+            time.monotonic() + KEY_CACHE_SECONDS,
+        )
+        _known_keys[digest] = known
+    audience = (
+        Audience.staff if "read" in known.scopes or "admin" in known.scopes else Audience.public
+    )
+    return Caller(Actor(f"apikey:{known.prefix}", ip), audience, known.department_id, known.scopes)
+
+
 def get_caller(request: Request, db: Session = Depends(get_db)) -> Caller:
     ip = _client_ip(request)
     key = request.headers.get("x-api-key")
     if key:
-        record = api_key_for(db, key)
-        if record is not None:
-            now = utcnow()
-            if record.last_used_at is None or now - record.last_used_at > KEY_USE_RESOLUTION:
-                record.last_used_at = now  # recorded at most once a minute per key
-                db.commit()
-            scopes = frozenset(record.scopes)
-            audience = Audience.staff if "read" in scopes or "admin" in scopes else Audience.public
-            return Caller(
-                Actor(f"apikey:{record.prefix}", ip), audience, record.department_id, scopes
-            )
+        caller = _key_caller(db, key, ip)
+        if caller is not None:
+            return caller
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         user = user_for_session(db, token)
