@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
@@ -128,6 +129,31 @@ def _date(text: str | None) -> date | None:
         return None
 
 
+def _shown_record(db: Session, catalog: Catalog, record_id: int) -> dict[str, Any] | None:
+    """The public view of a current record, or None when it is gone or superseded."""
+    record = db.get(Record, record_id)
+    if record is None or not record.is_current:
+        return None
+    return present_record(record, catalog, Audience.public, get_protector())
+
+
+def _record_form(
+    request: Request,
+    template: str,
+    record: dict[str, Any] | None,
+    status: int = 200,
+    token: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A form about one record, carrying a CSRF token (a new one unless re-shown)."""
+    if record is None:
+        return render(request, "message.html", status=404, message="该信用记录不存在或已更新")
+    token = token or csrf.token_for(request)
+    response = render(request, template, status=status, record=record, token=token, **context)
+    csrf.remember(response, token)
+    return response
+
+
 @router.get("/objections/new", response_class=HTMLResponse)
 def objection_form(
     request: Request,
@@ -135,22 +161,14 @@ def objection_form(
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
-    record = db.get(Record, record_id)
-    if record is None or not record.is_current:
-        return render(request, "message.html", status=404, message="该信用记录不存在或已更新")
-    token = csrf.token_for(request)
-    shown = present_record(record, catalog, Audience.public, get_protector())
-    response = render(
+    return _record_form(
         request,
         "objection_form.html",
-        record=shown,
-        token=token,
+        _shown_record(db, catalog, record_id),
         grounds=objections.GROUNDS,
         error=None,
         values={},
     )
-    csrf.remember(response, token)
-    return response
 
 
 @router.post("/objections", response_class=HTMLResponse)
@@ -183,24 +201,21 @@ def objection_submit(
         )
     except (objections.ObjectionError, TransitionError) as exc:
         db.rollback()
-        record = db.get(Record, record_id)
-        shown = (
-            present_record(record, catalog, Audience.public, get_protector()) if record else None
-        )
-        return render(
+        values = {
+            "filer_name": filer_name,
+            "contact": contact,
+            "grounds": grounds,
+            "description": description,
+        }
+        return _record_form(
             request,
             "objection_form.html",
+            _shown_record(db, catalog, record_id),
             status=422,
-            record=shown,
             token=csrf_token,
             grounds=objections.GROUNDS,
             error=str(exc),
-            values={
-                "filer_name": filer_name,
-                "contact": contact,
-                "grounds": grounds,
-                "description": description,
-            },
+            values=values,
         )
     db.commit()
     return render(request, "objection_done.html", code=created.tracking_code)
@@ -229,14 +244,9 @@ def repair_form(
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
-    record = db.get(Record, record_id)
-    if record is None or not record.is_current:
-        return render(request, "message.html", status=404, message="该信用记录不存在或已更新")
-    token = csrf.token_for(request)
-    shown = present_record(record, catalog, Audience.public, get_protector())
-    response = render(request, "repair_form.html", record=shown, token=token, error=None)
-    csrf.remember(response, token)
-    return response
+    return _record_form(
+        request, "repair_form.html", _shown_record(db, catalog, record_id), error=None
+    )
 
 
 @router.post("/repairs", response_class=HTMLResponse)
@@ -266,12 +276,13 @@ def repair_submit(
         )
     except (repair.RepairError, TransitionError) as exc:
         db.rollback()
-        record = db.get(Record, record_id)
-        shown = (
-            present_record(record, catalog, Audience.public, get_protector()) if record else None
-        )
-        return render(
-            request, "repair_form.html", status=422, record=shown, token=csrf_token, error=str(exc)
+        return _record_form(
+            request,
+            "repair_form.html",
+            _shown_record(db, catalog, record_id),
+            status=422,
+            token=csrf_token,
+            error=str(exc),
         )
     db.commit()
     return render(request, "repair_done.html", application=created)

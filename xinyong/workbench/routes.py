@@ -221,6 +221,23 @@ def publication_action(
     return _act(request, user, db, csrf_token, "/workbench/publications", run)
 
 
+def _dispatch(
+    request: Request,
+    user: User,
+    db: Session,
+    csrf_token: str,
+    target: str,
+    actions: dict[str, Callable[[], object]],
+    action: str,
+) -> Response:
+    """Run the named action of a queue page, refusing names the page does not offer."""
+    if action not in actions:
+        raise HTTPException(
+            status_code=422, detail=f"操作“{action}”无效，可选：{'、'.join(actions)}"
+        )
+    return _act(request, user, db, csrf_token, target, actions[action])
+
+
 @router.get("/objections", response_class=HTMLResponse)
 def objection_queue(
     request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
@@ -260,9 +277,7 @@ def objection_action(
         "confirmed": lambda: objections.decide(db, found, actor, "confirmed", reason),
         "corrected": lambda: objections.decide(db, found, actor, "corrected", reason, True),
     }
-    if action not in actions:
-        raise HTTPException(status_code=422, detail="操作无效")
-    return _act(request, user, db, csrf_token, "/workbench/objections", actions[action])
+    return _dispatch(request, user, db, csrf_token, "/workbench/objections", actions, action)
 
 
 @router.get("/repairs", response_class=HTMLResponse)
@@ -501,9 +516,7 @@ def recognition_action(
         "report": lambda: recognition.mark_reported(db, entry, actor),
         "remove": lambda: recognition.remove(db, entry, actor, reason, note),
     }
-    if action not in actions:
-        raise HTTPException(status_code=422, detail="操作无效")
-    return _act(request, user, db, csrf_token, "/workbench/lists", actions[action])
+    return _dispatch(request, user, db, csrf_token, "/workbench/lists", actions, action)
 
 
 # -- joint measures --------------------------------------------------------------------------
@@ -587,9 +600,7 @@ def repair_action(
         "approve": lambda: repair.approve(db, found, actor, reason or "符合修复条件"),
         "reject": lambda: repair.reject(db, found, actor, reason),
     }
-    if action not in actions:
-        raise HTTPException(status_code=422, detail="操作无效")
-    return _act(request, user, db, csrf_token, "/workbench/repairs", actions[action])
+    return _dispatch(request, user, db, csrf_token, "/workbench/repairs", actions, action)
 
 
 @router.get("/batches/{batch_id}/rejected")
