@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.service import api_key_for, user_for_session
@@ -63,27 +64,43 @@ _known_keys: dict[str, _KnownKey] = {}
 KEY_CACHE_SECONDS = 60.0
 
 
-def _key_caller(db: Session, key: str, ip: str | None) -> Caller | None:
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _remembered_key(digest: str) -> _KnownKey | None:
     known = _known_keys.get(digest)
-    if known is None or known.until < time.monotonic():
-        record = api_key_for(db, key)
-        if record is None:
-            _known_keys.pop(digest, None)
-            return None
-        record.last_used_at = utcnow()  # recorded at most once a cache period per key
-        db.commit()
-        known = _KnownKey(
-            record.prefix,
-            record.department_id,
-            frozenset(record.scopes),
-            time.monotonic() + KEY_CACHE_SECONDS,
-        )
-        _known_keys[digest] = known
+    return known if known is not None and known.until >= time.monotonic() else None
+
+
+def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey | None:
+    record = api_key_for(db, key)
+    if record is None:
+        _known_keys.pop(digest, None)
+        return None
+    record.last_used_at = utcnow()  # recorded at most once a cache period per key
+    db.commit()
+    known = _KnownKey(
+        record.prefix,
+        record.department_id,
+        frozenset(record.scopes),
+        time.monotonic() + KEY_CACHE_SECONDS,
+    )
+    _known_keys[digest] = known
+    return known
+
+
+def _key_caller_of(known: _KnownKey, ip: str | None) -> Caller:
     audience = (
         Audience.staff if "read" in known.scopes or "admin" in known.scopes else Audience.public
     )
     return Caller(Actor(f"apikey:{known.prefix}", ip), audience, known.department_id, known.scopes)
+
+
+def _key_caller(db: Session, key: str, ip: str | None) -> Caller | None:
+    digest = _key_hash(key)
+    known = _remembered_key(digest) or _look_up_key(db, key, digest)
+    return _key_caller_of(known, ip) if known else None
 
 
 def get_caller(request: Request, db: Session = Depends(get_db)) -> Caller:
@@ -105,3 +122,22 @@ def get_caller(request: Request, db: Session = Depends(get_db)) -> Caller:
                 user.role,
             )
     return Caller(Actor("public", ip), Audience.public)
+
+
+def _caller_with_own_session(request: Request) -> Caller:
+    db = session_factory()()
+    try:
+        return get_caller(request, db)
+    finally:
+        db.close()
+
+
+async def get_caller_async(request: Request) -> Caller:
+    """``get_caller`` for async endpoints: a remembered API key costs no database work and no
+    thread hop; anything else is looked up in the thread pool."""
+    key = request.headers.get("x-api-key")
+    if key:
+        known = _remembered_key(_key_hash(key))
+        if known is not None:
+            return _key_caller_of(known, _client_ip(request))
+    return await run_in_threadpool(_caller_with_own_session, request)

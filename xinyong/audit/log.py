@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -58,6 +59,18 @@ def _lock_head(session: Session) -> AuditHead:
     return head
 
 
+@dataclass(frozen=True)
+class Event:
+    """One thing to write to the log (``append_events`` numbers and chains it)."""
+
+    actor: Actor
+    action: str
+    target_type: str
+    target_id: str | int
+    purpose: str | None = None
+    detail: dict[str, Any] | None = None
+
+
 def record_event(
     session: Session,
     actor: Actor,
@@ -68,27 +81,47 @@ def record_event(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits with the change it records)."""
+    event = Event(actor, action, target_type, target_id, purpose, detail)
+    return append_events(session, [event])[0]
+
+
+def append_events(session: Session, events: list[Event]) -> list[AuditEntry]:
+    """Append entries in order in the caller's transaction, taking the head lock once.
+
+    The head row stays locked until that transaction ends, so a writer appending many events
+    (the credit-check service appends a batch per commit) pays for the lock once.
+    """
     head = _lock_head(session)
-    entry = AuditEntry(
-        seq=head.last_seq + 1,
-        at=utcnow(),
-        actor=actor.name,
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        ip=actor.ip,
-        purpose=purpose,
-        detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
-        prev_hash=head.last_hash,
-    )
-    entry.entry_hash = entry_digest(entry)
-    session.execute(insert(AuditEntry).values(**_columns(entry)))
+    seq, prev_hash = head.last_seq, head.last_hash
+    entries = []
+    at = utcnow()
+    for event in events:
+        seq += 1
+        entry = _entry(event, seq, at, prev_hash)
+        prev_hash = entry.entry_hash
+        entries.append(entry)
+    session.execute(insert(AuditEntry), [_columns(e) for e in entries])
     session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == _HEAD_ID)
-        .values(last_seq=entry.seq, last_hash=entry.entry_hash)
+        update(AuditHead).where(AuditHead.id == _HEAD_ID).values(last_seq=seq, last_hash=prev_hash)
     )
     session.expire(head)
+    return entries
+
+
+def _entry(event: Event, seq: int, at: datetime, prev_hash: str) -> AuditEntry:
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        actor=event.actor.name,
+        action=event.action,
+        target_type=event.target_type,
+        target_id=str(event.target_id),
+        ip=event.actor.ip,
+        purpose=event.purpose,
+        detail=json.dumps(event.detail or {}, ensure_ascii=False, sort_keys=True, default=str),
+        prev_hash=prev_hash,
+    )
+    entry.entry_hash = entry_digest(entry)
     return entry
 
 

@@ -4,23 +4,33 @@ For each subject: resolve it (USCC, resident ID or exact name — never a guess)
 records behind the answer (list entries in force, serious penalties in publicity), apply the
 measures the matter maps to, and advise ``restrict``, ``incentivise``, ``note`` or ``clear``.
 Every check is stored and audited with caller, purpose and answer.
+
+Checks are answered in batches (``answer_checks``): the subjects named by code in all the
+requests of a batch are found with one query and their hits with another, and the batch's
+check rows and audit entries are written together. The API serves concurrent callers through
+``check_service``, which groups them into such batches with one commit each.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Engine, insert, or_, select
 from sqlalchemy.orm import Session
 
-from xinyong.audit.log import Actor, record_event
+from xinyong.audit.log import Actor, Event, append_events
+from xinyong.db.batcher import GroupCommit
 from xinyong.identifiers.check import check_code
 from xinyong.identifiers.resident_id import mask_resident_id
 from xinyong.lists.service import list_types
 from xinyong.measures.models import CreditCheck
 from xinyong.measures.registry import Measure, measure_book
+from xinyong.privacy.ids import get_protector
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import find_subject, search_subjects, subject_ref
@@ -28,12 +38,44 @@ from xinyong.subjects.views import Audience, shown_code
 
 MAX_SUBJECTS = 100
 DOCUMENT_FIELDS = ("HM_RDWH", "HB_RDWH", "SX_AH", "YC_LRWH", "CF_WSH")
+SERIOUS_PENALTY = "严重行政处罚"
 
 
 class CheckError(ValueError):
     """A check request that cannot be answered; the message is in Chinese."""
 
 
+@dataclass(frozen=True)
+class CheckRequest:
+    """A validated check: who asks, about whom, for which matter and purpose, as of when."""
+
+    actor: Actor
+    department_id: int | None
+    subjects: tuple[str, ...]
+    matter: str
+    purpose: str
+    today: date
+
+
+def check_request(
+    actor: Actor,
+    department_id: int | None,
+    subjects: list[str],
+    matter: str,
+    purpose: str,
+    today: date,
+) -> CheckRequest:
+    if matter not in measure_book().matters:
+        raise CheckError(f"事项编码“{matter}”不存在，可用 GET /api/v1/matters 查询")
+    if not purpose or not purpose.strip():
+        raise CheckError("请说明核查用途（purpose）")
+    cleaned = tuple(s.strip() for s in subjects if s and s.strip())
+    if not cleaned or len(cleaned) > MAX_SUBJECTS:
+        raise CheckError(f"每次核查1至{MAX_SUBJECTS}个主体；更多请使用批量核查")
+    return CheckRequest(actor, department_id, cleaned, matter, purpose.strip(), today)
+
+
+@lru_cache(maxsize=1)
 def _list_of_item() -> dict[str, str]:
     return {kind.item: code for code, kind in list_types().items()}
 
@@ -55,11 +97,54 @@ def resolve(session: Session, query: str) -> tuple[Subject | None, list[Subject]
     return None, candidates
 
 
-def _hits(session: Session, subject: Subject, today: date) -> list[dict[str, Any]]:
+def _by_code(session: Session, queries: Iterable[str]) -> dict[str, Subject | None]:
+    """Queries that are valid USCCs or resident IDs, each with its subject (None if unknown).
+
+    One query finds them all; other queries (names, references) are left to ``resolve``.
+    """
+    protector = get_protector()
+    usccs: dict[str, str] = {}
+    hashes: dict[str, str] = {}
+    for query in set(queries):
+        checked = check_code(query)
+        if not checked.valid:
+            continue
+        if checked.kind == "resident_id":
+            hashes[query] = protector.lookup_hash(checked.normalized)
+        else:
+            usccs[query] = checked.normalized
+    if not usccs and not hashes:
+        return {}
+    found = session.execute(
+        select(Subject).where(
+            or_(
+                Subject.uscc.in_(set(usccs.values())), Subject.person_hash.in_(set(hashes.values()))
+            )
+        )
+    ).scalars()
+    by_key: dict[str | None, Subject] = {}
+    for subject in found:
+        by_key[subject.uscc] = subject
+        by_key[subject.person_hash] = subject
+    keys = usccs | hashes
+    return {query: by_key.get(key) for query, key in keys.items()}
+
+
+def _hits(session: Session, subject_ids: set[int], today: date) -> dict[int, list[dict[str, Any]]]:
+    """Each subject's records behind a check: list entries in force, serious penalties."""
     list_of = _list_of_item()
     rows = session.execute(
-        select(Record).where(
-            Record.subject_id == subject.id,
+        select(
+            Record.id,
+            Record.subject_id,
+            Record.item,
+            Record.fields,
+            Record.valid_from,
+            Record.decision_date,
+            Record.valid_to,
+            Record.department_id,
+        ).where(
+            Record.subject_id.in_(subject_ids),
             Record.is_current.is_(True),
             Record.status == "active",
             or_(Record.publicity_end.is_(None), Record.publicity_end > today),
@@ -68,23 +153,27 @@ def _hits(session: Session, subject: Subject, today: date) -> list[dict[str, Any
                 (Record.item == "admin_penalty") & (Record.severity == "serious"),
             ),
         )
-    ).scalars()
-    hits = []
-    for record in rows:
-        document = next((record.fields[f] for f in DOCUMENT_FIELDS if record.fields.get(f)), None)
-        list_code = list_of.get(record.item)
-        hits.append(
+    )
+    hits: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        list_code = list_of.get(row.item)
+        since = row.valid_from or row.decision_date
+        hits.setdefault(row.subject_id, []).append(
             {
-                "record_id": record.id,
-                "item": record.item,
+                "record_id": row.id,
+                "item": row.item,
                 "list_type": list_code,
-                "list_name": list_types()[list_code].name if list_code else "严重行政处罚",
-                "document": document,
-                "since": record.valid_from or record.decision_date,
-                "until": record.valid_to,
-                "department_id": record.department_id,
+                "list_name": list_types()[list_code].name if list_code else SERIOUS_PENALTY,
+                "document": next(
+                    (row.fields[f] for f in DOCUMENT_FIELDS if row.fields.get(f)), None
+                ),
+                "since": since.isoformat() if since else None,
+                "until": row.valid_to.isoformat() if row.valid_to else None,
+                "department_id": row.department_id,
             }
         )
+    for found in hits.values():
+        found.sort(key=lambda hit: hit["record_id"])
     return hits
 
 
@@ -141,24 +230,24 @@ def _unknown_code(query: str) -> dict[str, Any]:
     }
 
 
-def _one(session: Session, query: str, matter: str, today: date) -> dict[str, Any]:
-    subject, candidates = resolve(session, query)
-    if subject is None and check_code(query).valid:
-        return _unknown_code(query)
-    if subject is None:
-        return {
-            "subject": safe_query(query),
-            "advice": "note",
-            "resolved": None,
-            "candidates": [
-                {"code": shown_code(c, Audience.public), "name": c.name, "ref": subject_ref(c)}
-                for c in candidates
-            ],
-            "explanation": "未能唯一确定主体：请使用统一社会信用代码、身份证号码或完整名称",
-            "hits": [],
-            "measures": [],
-        }
-    hits = _hits(session, subject, today)
+def _not_unique(query: str, candidates: list[Subject]) -> dict[str, Any]:
+    return {
+        "subject": safe_query(query),
+        "advice": "note",
+        "resolved": None,
+        "candidates": [
+            {"code": shown_code(c, Audience.public), "name": c.name, "ref": subject_ref(c)}
+            for c in candidates
+        ],
+        "explanation": "未能唯一确定主体：请使用统一社会信用代码、身份证号码或完整名称",
+        "hits": [],
+        "measures": [],
+    }
+
+
+def _answer(
+    query: str, subject: Subject, hits: list[dict[str, Any]], matter: str
+) -> dict[str, Any]:
     advice, measures = advise(hits, matter)
     return {
         "subject": safe_query(query),
@@ -186,6 +275,92 @@ def _explain(advice: str, hits: list[dict[str, Any]], measures: list[dict[str, A
     return f"因{names}，本事项应实施：{actions}"
 
 
+@dataclass
+class _Resolution:
+    subject: Subject | None = None
+    candidates: tuple[Subject, ...] = ()
+    unknown_code: bool = False
+
+
+def _resolve_all(session: Session, queries: set[str]) -> dict[str, _Resolution]:
+    by_code = _by_code(session, queries)
+    resolved = {}
+    for query in queries:
+        if query in by_code:
+            subject = by_code[query]
+            resolved[query] = _Resolution(subject, unknown_code=subject is None)
+            continue
+        subject, candidates = resolve(session, query)
+        unknown = subject is None and check_code(query).valid
+        resolved[query] = _Resolution(subject, tuple(candidates), unknown)
+    return resolved
+
+
+def answer_checks(session: Session, requests: list[CheckRequest]) -> list[dict[str, Any]]:
+    """Answer, store and audit a batch of checks in the session's transaction."""
+    resolved = _resolve_all(session, {q for r in requests for q in r.subjects})
+    hits: dict[date, dict[int, list[dict[str, Any]]]] = {}
+    for when in {r.today for r in requests}:
+        ids = {
+            res.subject.id
+            for r in requests
+            if r.today == when
+            for q in r.subjects
+            if (res := resolved[q]).subject is not None
+        }
+        hits[when] = _hits(session, ids, when) if ids else {}
+    answers = []
+    for request in requests:
+        results = []
+        for query in request.subjects:
+            res = resolved[query]
+            if res.unknown_code:
+                results.append(_unknown_code(query))
+            elif res.subject is None:
+                results.append(_not_unique(query, list(res.candidates)))
+            else:
+                found = hits[request.today].get(res.subject.id, [])
+                results.append(_answer(query, res.subject, found, request.matter))
+        answers.append({"check_id": uuid.uuid4().hex, "matter": request.matter, "results": results})
+    _store(session, requests, answers)
+    return answers
+
+
+def _store(session: Session, requests: list[CheckRequest], answers: list[dict[str, Any]]) -> None:
+    rows = [
+        {
+            "id": answer["check_id"],
+            "caller": request.actor.name,
+            "department_id": request.department_id,
+            "matter": request.matter,
+            "purpose": request.purpose,
+            "subjects": [safe_query(q) for q in request.subjects],
+            "hits": sum(len(r["hits"]) for r in answer["results"]),
+            "answer": answer,
+        }
+        for request, answer in zip(requests, answers, strict=True)
+    ]
+    session.execute(insert(CreditCheck), rows)
+    append_events(
+        session,
+        [
+            Event(
+                request.actor,
+                "check.run",
+                "credit_check",
+                answer["check_id"],
+                purpose=request.purpose,
+                detail={
+                    "matter": request.matter,
+                    "subjects": len(request.subjects),
+                    "advice": [r["advice"] for r in answer["results"]],
+                },
+            )
+            for request, answer in zip(requests, answers, strict=True)
+        ],
+    )
+
+
 def run_check(
     session: Session,
     actor: Actor,
@@ -195,47 +370,19 @@ def run_check(
     purpose: str,
     today: date,
 ) -> dict[str, Any]:
-    book = measure_book()
-    if matter not in book.matters:
-        raise CheckError(f"事项编码“{matter}”不存在，可用 GET /api/v1/matters 查询")
-    if not purpose or not purpose.strip():
-        raise CheckError("请说明核查用途（purpose）")
-    cleaned = [s.strip() for s in subjects if s and s.strip()]
-    if not cleaned or len(cleaned) > MAX_SUBJECTS:
-        raise CheckError(f"每次核查1至{MAX_SUBJECTS}个主体；更多请使用批量核查")
-    results = [_one(session, s, matter, today) for s in cleaned]
-    check_id = uuid.uuid4().hex
-    answer = {"check_id": check_id, "matter": matter, "results": results}
-    hits = sum(len(r["hits"]) for r in results)
-    session.add(
-        CreditCheck(
-            id=check_id,
-            caller=actor.name,
-            department_id=department_id,
-            matter=matter,
-            purpose=purpose.strip(),
-            subjects=[safe_query(q) for q in cleaned],
-            hits=hits,
-            answer=_jsonable(answer),
-        )
-    )
-    record_event(
-        session,
-        actor,
-        "check.run",
-        "credit_check",
-        check_id,
-        purpose=purpose,
-        detail={
-            "matter": matter,
-            "subjects": len(cleaned),
-            "advice": [r["advice"] for r in results],
-        },
-    )
-    return answer
+    """Answer one check in the session's transaction (the caller commits)."""
+    request = check_request(actor, department_id, subjects, matter, purpose, today)
+    return answer_checks(session, [request])[0]
 
 
-def _jsonable(value: Any) -> Any:
-    import json
+_services: dict[str, GroupCommit[CheckRequest, dict[str, Any]]] = {}
 
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+def check_service(engine: Engine) -> GroupCommit[CheckRequest, dict[str, Any]]:
+    """The group-committing check service for ``engine`` (one worker thread, started on use)."""
+    key = engine.url.render_as_string(hide_password=False)
+    service = _services.get(key)
+    if service is None or service.engine is not engine:
+        service = GroupCommit(engine, answer_checks, max_batch=64, name="credit-checks")
+        _services[key] = service
+    return service

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
-from xinyong.api.deps import Caller, get_caller, get_db
+from xinyong.api.deps import Caller, get_caller, get_caller_async, get_db
 from xinyong.clock import today
+from xinyong.db.engine import get_engine
 from xinyong.measures import bulk
-from xinyong.measures.checks import CheckError, run_check
+from xinyong.measures.checks import CheckError, check_request, check_service
 from xinyong.measures.feedback import FeedbackError, initiate, report, statistics
 from xinyong.measures.registry import measure_book
 from xinyong.settings import get_settings
@@ -105,25 +107,18 @@ class CheckOut(BaseModel):
 
 
 @router.post("/checks", response_model=CheckOut, summary="信用核查（办事先查信用）")
-def check(
-    body: CheckIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
-) -> dict[str, Any]:
+async def check(body: CheckIn, caller: Caller = Depends(get_caller_async)) -> JSONResponse:
     _scope(caller, "checks")
     try:
-        answer = run_check(
-            db,
-            caller.actor,
-            caller.department_id,
-            body.subjects,
-            body.matter,
-            body.purpose,
-            today(),
+        request = check_request(
+            caller.actor, caller.department_id, body.subjects, body.matter, body.purpose, today()
         )
     except CheckError as exc:
-        db.rollback()
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    db.commit()
-    return answer
+    # Answered, stored and audited by the check service in a batch with concurrent checks;
+    # the answer comes back once its batch has committed.
+    answer = await asyncio.wrap_future(check_service(get_engine()).submit(request))
+    return JSONResponse(answer)
 
 
 @router.get("/matters", summary="业务事项及其对应的奖惩措施")

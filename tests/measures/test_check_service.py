@@ -1,0 +1,91 @@
+"""The check service answers concurrent callers in batches: each caller gets its own answer,
+every check is stored and audited once, and one failing request does not fail its batch."""
+
+from __future__ import annotations
+
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+from helpers import ACME, black_list_entry, org
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from xinyong.audit.log import Actor, Event, append_events, verify_chain
+from xinyong.audit.models import AuditEntry
+from xinyong.db.batcher import GroupCommit
+from xinyong.db.engine import get_engine
+from xinyong.demo.identities import IdentityMaker
+from xinyong.measures.checks import CheckRequest, check_service
+from xinyong.measures.models import CreditCheck
+
+TODAY = date(2026, 11, 22)
+
+
+def _request(code: str, caller: str) -> CheckRequest:
+    return CheckRequest(Actor(caller), None, (code,), "GP", f"资格审查 {caller}", TODAY)
+
+
+def test_concurrent_checks_each_get_their_own_answer_stored_and_audited(
+    session: Session,
+) -> None:
+    listed = org(session)
+    black_list_entry(session, listed, "2029-12-31")
+    maker = IdentityMaker(random.Random(3))
+    clean = [org(session, maker.uscc("91", "440507"), f"示范市清白{n}有限公司") for n in range(11)]
+    session.commit()
+    codes = [ACME] + [c.uscc or "" for c in clean]
+    requests = [_request(codes[n % len(codes)], f"apikey:caller{n}") for n in range(48)]
+    service = check_service(get_engine())
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(lambda r: service.submit(r).result(timeout=60), requests))
+
+    for request, answer in zip(requests, answers, strict=True):
+        (result,) = answer["results"]
+        assert result["resolved"]["code"] == request.subjects[0]
+        assert result["advice"] == ("restrict" if request.subjects[0] == ACME else "clear")
+    assert len({a["check_id"] for a in answers}) == 48
+    stored = {c.id: c for c in session.execute(select(CreditCheck)).scalars()}
+    assert set(stored) == {a["check_id"] for a in answers}
+    assert all(stored[a["check_id"]].answer == a for a in answers)
+    audited = session.execute(
+        select(AuditEntry.target_id, AuditEntry.actor).where(AuditEntry.action == "check.run")
+    ).all()
+    by_check = {a["check_id"]: r.actor.name for a, r in zip(answers, requests, strict=True)}
+    assert sorted(audited) == sorted(by_check.items())
+    _, problems = verify_chain(session)
+    assert problems == []
+
+
+def test_a_failing_request_fails_alone_and_its_batch_mates_are_committed_once(
+    db_url: str, session: Session
+) -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def handler(db: Session, items: list[str]) -> list[str]:
+        if items == ["first"]:
+            started.set()
+            release.wait(10)
+        append_events(db, [Event(Actor("test"), "batch.item", "item", i) for i in items])
+        if "bad" in items:
+            raise ValueError("坏请求")
+        return [i.upper() for i in items]
+
+    service: GroupCommit[str, str] = GroupCommit(get_engine(), handler)
+    first = service.submit("first")
+    assert started.wait(10)
+    # These queue up behind the first and form one batch together.
+    futures = {name: service.submit(name) for name in ("a", "bad", "b")}
+    release.set()
+    assert first.result(10) == "FIRST"
+    assert futures["a"].result(10) == "A" and futures["b"].result(10) == "B"
+    with pytest.raises(ValueError, match="坏请求"):
+        futures["bad"].result(10)
+    written = session.execute(
+        select(AuditEntry.target_id, func.count()).group_by(AuditEntry.target_id)
+    ).all()
+    assert dict(written) == {"first": 1, "a": 1, "b": 1}
+    assert verify_chain(session)[1] == []
