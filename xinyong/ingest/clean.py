@@ -18,6 +18,7 @@ from xinyong.identifiers.check import check_code
 from xinyong.identifiers.resident_id import check_resident_id
 from xinyong.identifiers.uscc import check_uscc
 from xinyong.ingest.headers import HeaderMap
+from xinyong.ingest.idcheck import resident_id_valid, uscc_valid
 
 ERRORS, FIXES, FLAGS = "_errors", "_fixes", "_flags"
 SEPARATORS = r"[；;,，、|]"
@@ -41,17 +42,37 @@ def _halfwidth(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_many(_FULLWIDTH, _HALFWIDTH)
 
 
+@dataclass(frozen=True)
+class Issue:
+    """A check: where it applies (``when``, cheap) and what it says there (``message``).
+
+    Conditions are evaluated on every row; messages only on the few rows where some condition
+    holds, so building Chinese text never costs time on clean rows.
+    """
+
+    when: pl.Expr
+    message: pl.Expr
+
+    def expr(self) -> pl.Expr:
+        return pl.when(self.when).then(self.message).otherwise(_none())
+
+
+def _issue(when: pl.Expr, message: pl.Expr | str) -> list[Issue]:
+    text = pl.lit(message) if isinstance(message, str) else message
+    return [Issue(when.fill_null(False), text)]
+
+
 @dataclass
 class Cleaned:
     """How one field is cleaned: its value from the raw text, then checks on both.
 
-    ``value`` is computed first and materialised as the field's column; ``error`` and ``fix``
-    then read that column (``pl.col(code)``) instead of computing it again.
+    ``value`` is computed first and materialised as the field's column; the issues then read
+    that column (``pl.col(code)``) instead of computing it again.
     """
 
     value: pl.Expr
-    error: pl.Expr
-    fix: pl.Expr
+    errors: list[Issue]
+    fixes: list[Issue]
 
 
 def _none() -> pl.Expr:
@@ -63,22 +84,19 @@ def _trimmed(raw: pl.Expr) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def _changed_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> pl.Expr:
+def _changed_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> list[Issue]:
     """A fix note when the stored value differs from what was sent."""
-    return (
-        pl.when(value.is_not_null() & (value.cast(pl.String) != raw))
-        .then(
-            pl.concat_str(
-                [
-                    pl.lit(f"{label(f)}：“"),
-                    raw,
-                    pl.lit("”已规范为“"),
-                    value.cast(pl.String),
-                    pl.lit("”"),
-                ]
-            )
-        )
-        .otherwise(_none())
+    return _issue(
+        value.is_not_null() & (value.cast(pl.String) != raw),
+        pl.concat_str(
+            [
+                pl.lit(f"{label(f)}：“"),
+                raw,
+                pl.lit("”已规范为“"),
+                value.cast(pl.String),
+                pl.lit("”"),
+            ]
+        ),
     )
 
 
@@ -86,19 +104,14 @@ def _changed_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> pl.Expr:
 
 
 def clean_text(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
-    error = _none()
+    errors: list[Issue] = []
     if f.max_length:
-        error = (
-            pl.when(value.str.len_chars() > f.max_length)
-            .then(_message(f, value, f"长度超过{f.max_length}个字符"))
-            .otherwise(_none())
+        errors = _issue(
+            value.str.len_chars() > f.max_length,
+            _message(f, value, f"长度超过{f.max_length}个字符"),
         )
-    fix = (
-        pl.when(value.is_not_null() & (value != raw))
-        .then(pl.lit(f"{label(f)}：已去除首尾空格"))
-        .otherwise(_none())
-    )
-    return Cleaned(_trimmed(raw), error, fix)
+    fix = _issue(value.is_not_null() & (value != raw), f"{label(f)}：已去除首尾空格")
+    return Cleaned(_trimmed(raw), errors, fix)
 
 
 def _normalized_code(raw: pl.Expr) -> pl.Expr:
@@ -106,7 +119,7 @@ def _normalized_code(raw: pl.Expr) -> pl.Expr:
     return _trimmed(half.str.replace_all(r"\s+", "")).str.to_uppercase()
 
 
-def _code_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> pl.Expr:
+def _code_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> list[Issue]:
     half = _halfwidth(raw)
     parts = [
         pl.when(half != raw).then(pl.lit("全角字符已转为半角")),
@@ -114,19 +127,26 @@ def _code_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> pl.Expr:
         pl.when(half.str.replace_all(r"\s+", "") != value).then(pl.lit("小写字母已转为大写")),
     ]
     joined = pl.concat_list(parts).list.drop_nulls().list.join("，")
-    return (
-        pl.when(value.is_not_null() & (value != raw))
-        .then(pl.concat_str([pl.lit(f"{label(f)}："), joined]))
-        .otherwise(_none())
+    return _issue(
+        value.is_not_null() & (value != raw), pl.concat_str([pl.lit(f"{label(f)}："), joined])
     )
 
 
 @dataclass
 class CodeChecker:
-    """Validates identifiers once per distinct value, remembering results across chunks."""
+    """Validates identifiers: the whole column at once by the vectorised checks, and values
+    those do not pass one by one through the full check (which words the reason), once per
+    distinct value across the chunks of a batch."""
 
     today: date
     _seen: dict[tuple[FieldType, str], str | None] = field(default_factory=dict)
+
+    def _certainly_valid(self, field_type: FieldType, values: pl.Series) -> pl.Series:
+        if field_type is FieldType.uscc:
+            return uscc_valid(values)
+        if field_type is FieldType.resident_id:
+            return resident_id_valid(values, self.today)
+        return pl.Series([False] * len(values), dtype=pl.Boolean)
 
     def _check(self, field_type: FieldType, value: str) -> list[str]:
         if field_type is FieldType.uscc:
@@ -138,7 +158,9 @@ class CodeChecker:
     def problems(self, field_type: FieldType, values: pl.Series) -> dict[str, str]:
         """Error text for each distinct invalid value among ``values``."""
         found = {}
-        for value in values.drop_nulls().unique().to_list():
+        distinct = values.drop_nulls().unique()
+        doubtful = distinct.filter(~self._certainly_valid(field_type, distinct))
+        for value in doubtful.to_list():
             key = (field_type, value)
             if key not in self._seen:
                 errors = self._check(field_type, value)
@@ -156,9 +178,10 @@ def clean_identifier(
     value = pl.col(f.code)
     candidates = frame.select(pl.when(applies).then(value).otherwise(None).alias("v"))["v"]
     problems = checker.problems(f.type, candidates)
+    bad = value.is_in(list(problems)) if problems else pl.lit(False)
     reason = value.replace_strict(problems, default=None, return_dtype=pl.String)
-    error = pl.when(applies & reason.is_not_null()).then(_message(f, raw, reason))
-    return Cleaned(_normalized_code(raw), error.otherwise(_none()), _code_fix(f, raw, value))
+    error = _issue(applies & bad, _message(f, raw, reason))
+    return Cleaned(_normalized_code(raw), error, _code_fix(f, raw, value))
 
 
 def _iso_text(raw: pl.Expr) -> pl.Expr:
@@ -181,12 +204,12 @@ def date_value(raw: pl.Expr) -> pl.Expr:
 
 def clean_date(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
     text = _trimmed(raw)
-    error = (
-        pl.when(text.is_not_null() & value.is_null())
+    unreadable = text.is_not_null() & value.is_null()
+    error = _issue(
+        unreadable | (value < pl.lit(EARLIEST_DATE.isoformat())),
+        pl.when(unreadable)
         .then(_message(f, raw, DATE_HINT))
-        .when(value < pl.lit(EARLIEST_DATE.isoformat()))
-        .then(_message(f, raw, f"日期早于{EARLIEST_DATE.year}年，不合理"))
-        .otherwise(_none())
+        .otherwise(_message(f, raw, f"日期早于{EARLIEST_DATE.year}年，不合理")),
     )
     return Cleaned(date_value(raw), error, _changed_fix(f, raw, value))
 
@@ -195,17 +218,16 @@ def clean_decimal(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
     text = _trimmed(_halfwidth(raw).str.replace_all(r"[,\s]", ""))
     numeric = text.str.contains(r"^-?\d+(\.\d+)?$")
     unit = f"（单位：{f.unit}）" if f.unit else ""
-    error = (
-        pl.when(raw.is_not_null() & value.is_null() & (raw.str.strip_chars() != ""))
+    not_number = raw.is_not_null() & value.is_null() & (raw.str.strip_chars() != "")
+    error = _issue(
+        not_number | value.str.starts_with("-"),
+        pl.when(not_number)
         .then(_message(f, raw, f"不是有效数字{unit}"))
-        .when(value.str.starts_with("-"))
-        .then(_message(f, raw, "不能为负数"))
-        .otherwise(_none())
+        .otherwise(_message(f, raw, "不能为负数")),
     )
-    fix = (
-        pl.when(value.is_not_null() & (value != raw))
-        .then(pl.lit(f"{label(f)}：数字中的全角字符、空格或千分位已去除"))
-        .otherwise(_none())
+    fix = _issue(
+        value.is_not_null() & (value != raw),
+        f"{label(f)}：数字中的全角字符、空格或千分位已去除",
     )
     return Cleaned(pl.when(numeric).then(text).otherwise(None), error, fix)
 
@@ -234,8 +256,8 @@ def _choices(codes: CodeList) -> str:
 
 def clean_code(f: Field, raw: pl.Expr, value: pl.Expr, codes: CodeList) -> Cleaned:
     text = _trimmed(_halfwidth(raw))
-    error = pl.when(text.is_not_null() & value.is_null()).then(_message(f, raw, _choices(codes)))
-    return Cleaned(_canonical(codes, text), error.otherwise(_none()), _changed_fix(f, raw, value))
+    error = _issue(text.is_not_null() & value.is_null(), _message(f, raw, _choices(codes)))
+    return Cleaned(_canonical(codes, text), error, _changed_fix(f, raw, value))
 
 
 def _set_parts(raw: pl.Expr) -> pl.Expr:
@@ -257,20 +279,22 @@ def clean_code_set(f: Field, raw: pl.Expr, value: pl.Expr, codes: CodeList) -> C
     )
     unknown_count = mapped.list.eval(pl.element().is_null()).list.sum()
     unknown = parts.list.eval(pl.element().filter(_canonical(codes, pl.element()).is_null()))
-    error = pl.when(unknown_count > 0).then(
+    error = _issue(
+        unknown_count > 0,
         _message(
             f,
             raw,
             pl.concat_str(
                 [pl.lit("其中“"), unknown.list.join("、"), pl.lit("”"), pl.lit(_choices(codes))]
             ),
-        )
+        ),
     )
     joined = value.list.join("；")
-    fix = pl.when(value.is_not_null() & (joined != _trimmed(raw))).then(
-        pl.concat_str([pl.lit(f"{label(f)}：“"), raw, pl.lit("”已规范为“"), joined, pl.lit("”")])
+    fix = _issue(
+        value.is_not_null() & (joined != _trimmed(raw)),
+        pl.concat_str([pl.lit(f"{label(f)}：“"), raw, pl.lit("”已规范为“"), joined, pl.lit("”")]),
     )
-    return Cleaned(stored, error.otherwise(_none()), fix.otherwise(_none()))
+    return Cleaned(stored, error, fix)
 
 
 # -- rules across fields ---------------------------------------------------------------------
@@ -300,8 +324,8 @@ def _describe_condition(item: CatalogItem, cond: Condition) -> str:
     return f"当{other}{'为' if cond.in_ is not None else '不为'}“{values}”时"
 
 
-def required_errors(item: CatalogItem) -> list[pl.Expr]:
-    errors: list[pl.Expr] = []
+def required_errors(item: CatalogItem) -> list[Issue]:
+    errors: list[Issue] = []
     for f in item.fields:
         col = pl.col(f.code)
         empty = col.is_null()
@@ -310,13 +334,11 @@ def required_errors(item: CatalogItem) -> list[pl.Expr]:
         raw_present = pl.col(f"_raw_{f.code}").is_not_null()
         missing = empty & ~raw_present  # a bad value already has its own error
         if f.required == "R":
-            errors.append(pl.when(missing).then(pl.lit(f"{label(f)}：必填项为空")).otherwise(None))
+            errors += _issue(missing, f"{label(f)}：必填项为空")
         elif f.required == "C" and f.when is not None:
             rule = _describe_condition(item, f.when)
             holds = condition_expr(item, f.when)
-            errors.append(
-                pl.when(missing & holds).then(pl.lit(f"{label(f)}：{rule}必填")).otherwise(None)
-            )
+            errors += _issue(missing & holds, f"{label(f)}：{rule}必填")
     return errors
 
 
@@ -324,9 +346,9 @@ def _date_col(code: str | None) -> pl.Expr | None:
     return pl.col(code).str.strptime(pl.Date, "%Y-%m-%d", strict=False) if code else None
 
 
-def logic_errors(item: CatalogItem, today: date) -> list[pl.Expr]:
+def logic_errors(item: CatalogItem, today: date) -> list[Issue]:
     cols = item.columns
-    checks: list[pl.Expr] = []
+    checks: list[Issue] = []
     decided, start, end, publicity = (
         _date_col(cols.decision_date),
         _date_col(cols.valid_from),
@@ -335,26 +357,23 @@ def logic_errors(item: CatalogItem, today: date) -> list[pl.Expr]:
     )
     if decided is not None and cols.decision_date:
         f = item.field(cols.decision_date)
-        checks.append(
-            pl.when(decided > pl.lit(today)).then(
-                _message(f, pl.col(f.code), f"晚于今天（{today.isoformat()}），决定日期不能在未来")
-            )
+        checks += _issue(
+            decided > pl.lit(today),
+            _message(f, pl.col(f.code), f"晚于今天（{today.isoformat()}），决定日期不能在未来"),
         )
     if start is not None and end is not None and cols.valid_to:
         f = item.field(cols.valid_to)
-        checks.append(pl.when(end < start).then(_message(f, pl.col(f.code), "早于有效期起始日期")))
+        checks += _issue(end < start, _message(f, pl.col(f.code), "早于有效期起始日期"))
     if publicity is not None and decided is not None and cols.publicity_end:
         f = item.field(cols.publicity_end)
-        checks.append(
-            pl.when(publicity < decided).then(_message(f, pl.col(f.code), "早于决定日期"))
-        )
+        checks += _issue(publicity < decided, _message(f, pl.col(f.code), "早于决定日期"))
     return checks
 
 
 _AMOUNT_IN_TEXT = r"(\d+(?:\.\d+)?)\s*(万元|元)"
 
 
-def amount_flags(item: CatalogItem) -> list[pl.Expr]:
+def amount_flags(item: CatalogItem) -> list[Issue]:
     """Flag a fine whose amount disagrees with the amount written in the decision's text."""
     cols = item.columns
     if not (cols.amount_wan and cols.penalty_content):
@@ -366,19 +385,18 @@ def amount_flags(item: CatalogItem) -> list[pl.Expr]:
     declared = pl.col(cols.amount_wan).cast(pl.Float64, strict=False) * 10000
     f = item.field(cols.amount_wan)
     disagree = in_yuan.is_not_null() & declared.is_not_null() & ((in_yuan - declared).abs() > 0.5)
-    return [
-        pl.when(disagree).then(
-            pl.concat_str(
-                [
-                    pl.lit(f"{label(f)}：金额"),
-                    _yuan_text(declared),
-                    pl.lit("元与处罚内容中的"),
-                    _yuan_text(in_yuan),
-                    pl.lit("元不一致，请核对"),
-                ]
-            )
-        )
-    ]
+    return _issue(
+        disagree,
+        pl.concat_str(
+            [
+                pl.lit(f"{label(f)}：金额"),
+                _yuan_text(declared),
+                pl.lit("元与处罚内容中的"),
+                _yuan_text(in_yuan),
+                pl.lit("元不一致，请核对"),
+            ]
+        ),
+    )
 
 
 def _yuan_text(amount: pl.Expr) -> pl.Expr:
@@ -439,16 +457,37 @@ def clean_chunk(
     for f in ids:
         applies = condition_expr(item, f.checked_when) if f.checked_when else pl.lit(True)
         checks.append(clean_identifier(f, pl.col(f"_raw_{f.code}"), stage, checker, applies))
-    errors = [c.error for c in checks] + required_errors(item) + logic_errors(item, today)
-    return stage.with_columns(
-        pl.concat_list(errors).list.drop_nulls().alias(ERRORS),
-        pl.concat_list([c.fix for c in checks]).list.drop_nulls().alias(FIXES),
-        _flags(item).alias(FLAGS),
-    )
-
-
-def _flags(item: CatalogItem) -> pl.Expr:
+    errors = [i for c in checks for i in c.errors]
+    errors += required_errors(item) + logic_errors(item, today)
+    fixes = [i for c in checks for i in c.fixes]
     flags = amount_flags(item)
-    if not flags:
+    return _with_issue_lists(stage, errors, fixes, flags)
+
+
+def _issue_list(issues: list[Issue]) -> pl.Expr:
+    if not issues:
         return pl.lit([], dtype=pl.List(pl.String))
-    return pl.concat_list(flags).list.drop_nulls()
+    return pl.concat_list([i.expr() for i in issues]).list.drop_nulls()
+
+
+def _with_issue_lists(
+    stage: pl.DataFrame, errors: list[Issue], fixes: list[Issue], flags: list[Issue]
+) -> pl.DataFrame:
+    """Add the _errors, _fixes and _flags lists, wording messages only where a check fired."""
+    index = "_clean_index"
+    conditions = [i.when for i in (*errors, *fixes, *flags)]
+    fired = pl.any_horizontal(conditions) if conditions else pl.lit(False)
+    indexed = stage.with_row_index(index)
+    mask = indexed.select(fired.alias("m"))["m"]
+    worded = indexed.filter(mask).select(
+        index,
+        _issue_list(errors).alias(ERRORS),
+        _issue_list(fixes).alias(FIXES),
+        _issue_list(flags).alias(FLAGS),
+    )
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    return (
+        indexed.join(worded, on=index, how="left", maintain_order="left")
+        .with_columns(pl.col(c).fill_null(empty) for c in (ERRORS, FIXES, FLAGS))
+        .drop(index)
+    )

@@ -26,7 +26,7 @@ from xinyong.catalog.registry import Catalog, get_catalog
 from xinyong.catalog.schema import CatalogItem
 from xinyong.clock import today as current_day
 from xinyong.clock import utcnow
-from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, clean_chunk
+from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
 from xinyong.ingest.models import Batch
@@ -127,6 +127,7 @@ class BatchRun:
         self.acc = _Accumulator()
         self._departments = self._department_ids()
         self._now = utcnow()
+        self.checker = CodeChecker(self.today)
 
     def _department_ids(self) -> dict[str, int]:
         rows = self.session.execute(select(Department.uscc, Department.id)).all()
@@ -187,7 +188,9 @@ class BatchRun:
             self.acc.delays[delay] += count
 
     def process(self, chunk: pl.DataFrame) -> None:
-        cleaned = clean_chunk(chunk, self.item, self.headers, self.catalog, self.today)
+        cleaned = clean_chunk(
+            chunk, self.item, self.headers, self.catalog, self.today, self.checker
+        )
         clean_rows = cleaned.filter(pl.col(ERRORS).list.len() == 0)
         linked = self.linker.link(clean_rows)
         link_failed = linked.filter(pl.col(LINK_ERROR).is_not_null())
