@@ -302,3 +302,29 @@ def test_old_registration_numbers_become_searchable(session: Session, tmp_path: 
     run(session, write_csv(tmp_path / "p.csv", [row]))
     found = find_subject(session, "440500000123456")
     assert found is not None and found.uscc == COMPANIES[0][0]
+
+
+def test_original_row_is_kept_where_the_fields_do_not_give_the_row_back(
+    session: Session, tmp_path: Path
+) -> None:
+    from xinyong.catalog.registry import get_catalog
+    from xinyong.ingest.headers import map_headers
+
+    plain = good_row(0)
+    fixed = good_row(1, 处罚决定日期="2026/5/1")
+    extra = good_row(2) | {"内部编号": "A-17"}
+    run(session, write_csv(tmp_path / "a.csv", [plain, fixed]))
+    run(session, write_csv(tmp_path / "b.csv", [extra], headers=[*HEADERS, "内部编号"]))
+    stored = {
+        r.fields["CF_WSH"]: r
+        for r in session.execute(select(Record).where(Record.is_current.is_(True))).scalars()
+    }
+    as_sent = stored[plain["行政处罚决定书文号"]]
+    assert as_sent.original_row is None, "taken as sent: the fields are the row"
+    codes = map_headers(get_catalog().item("admin_penalty"), HEADERS).columns
+    for code, (column,) in codes.items():
+        value = as_sent.fields.get(code)
+        expected = plain[column] or None
+        assert ("；".join(value) if isinstance(value, list) else value) == expected, code
+    assert stored[fixed["行政处罚决定书文号"]].original_row[11] == "2026/5/1"
+    assert stored[extra["行政处罚决定书文号"]].original_row[-1] == "A-17"

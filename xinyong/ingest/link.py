@@ -17,7 +17,7 @@ from xinyong.catalog.schema import CatalogItem, FieldType
 from xinyong.clock import utcnow
 from xinyong.db.bulk import among, insert_frame
 from xinyong.identifiers.check import guess_kind
-from xinyong.identifiers.uscc import subject_kind_of_uscc
+from xinyong.identifiers.uscc import KIND_BY_CATEGORY, OTHER_ORGANIZATION, subject_kind_of_uscc
 from xinyong.ingest.models import CodeConflict
 from xinyong.privacy.ids import get_protector
 from xinyong.records.store import IDENTITY, SUBJECT_ID
@@ -32,6 +32,11 @@ LINK_ERROR = "_link_error"
 def name_key(name: str) -> str:
     """Names compare equal regardless of full-width brackets and spaces."""
     return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def name_key_expr(name: pl.Expr) -> pl.Expr:
+    """``name_key`` over a column (the same whitespace as ``str.split()``)."""
+    return name.str.normalize("NFKC").str.replace_all(r"[\s\x1c-\x1f]+", "")
 
 
 @dataclass
@@ -91,6 +96,9 @@ class Linker:
         self.department_id = department_id
         self.stats = LinkStats()
         self._open_cases: set[tuple[str, str, str]] = set()
+        # Subjects resolved earlier in this batch: code -> (id, stored name); ID -> digest.
+        self._orgs: dict[str, tuple[int, str]] = {}
+        self._digests: dict[str, str] = {}
 
     # -- organizations ----------------------------------------------------------------------
     def _existing_orgs(self, codes: list[str]) -> dict[str, tuple[int, str]]:
@@ -177,40 +185,48 @@ class Linker:
 
     def link_organizations(self, pairs: pl.DataFrame) -> dict[str, int]:
         """pairs: distinct (_org_code, name) of the batch; returns code -> subject id."""
-        first_name: dict[str, str] = {}
-        names_of: dict[str, set[str]] = {}
-        for code, name in pairs.iter_rows():
-            first_name.setdefault(code, name)
-            names_of.setdefault(code, set()).add(name)
-        existing = self._existing_orgs(list(first_name))
-        new = {c: n for c, n in first_name.items() if c not in existing}
-        if new:
-            self._names_with_other_codes(new)
-            existing.update(self._create_orgs(new))
-        for code, names in names_of.items():
-            sid, stored = existing[code]
-            for name in names:
-                if name_key(name) != name_key(stored):
-                    self._open("code_with_two_names", code, name, None, stored, sid)
-        self._same_name_two_codes(first_name, existing)
+        code_col, name_col = pairs.columns
+        pairs = pairs.rename({code_col: "code", name_col: "name"})
+        firsts = pairs.unique("code", keep="first", maintain_order=True)
+        unseen = [c for c in firsts["code"].to_list() if c not in self._orgs]
+        if unseen:
+            self._orgs.update(self._existing_orgs(unseen))
+            new = firsts.filter(
+                pl.col("code").is_in(unseen) & ~pl.col("code").is_in(list(self._orgs))
+            )
+            if new.height:
+                names = dict(new.iter_rows())
+                self._names_with_other_codes(names)
+                self._orgs.update(self._create_orgs(names))
+        codes = firsts["code"].to_list()
+        existing = {code: self._orgs[code] for code in codes}
+        stored = pl.DataFrame(
+            {"code": codes, "stored": [existing[c][1] for c in codes]},
+            schema={"code": pl.String, "stored": pl.String},
+        )
+        differing = pairs.join(stored, on="code", how="left").filter(
+            pl.col("name") != pl.col("stored")
+        )
+        for code, name, stored_name in differing.iter_rows():
+            if name_key(name) != name_key(stored_name):
+                self._open("code_with_two_names", code, name, None, stored_name, existing[code][0])
+        self._same_name_two_codes(firsts, existing)
         return {code: sid for code, (sid, _) in existing.items()}
 
     def _same_name_two_codes(
-        self, first_name: dict[str, str], existing: dict[str, tuple[int, str]]
+        self, firsts: pl.DataFrame, existing: dict[str, tuple[int, str]]
     ) -> None:
-        codes_of: dict[str, list[str]] = {}
-        for code, name in first_name.items():
-            codes_of.setdefault(name_key(name), []).append(code)
-        for codes in codes_of.values():
-            for other in codes[1:]:
-                name = first_name[other]
+        """Within the chunk: one name (by name_key) arriving with several codes."""
+        keyed = firsts.with_columns(name_key_expr(pl.col("name")).alias("key"))
+        shared = keyed.filter(pl.col("key").is_duplicated())
+        codes_of: dict[str, list[tuple[str, str]]] = {}
+        for code, name, _ in shared.iter_rows():
+            codes_of.setdefault(name_key(name), []).append((code, name))
+        for entries in codes_of.values():
+            first_code, first_name = entries[0]
+            for other, name in entries[1:]:
                 self._open(
-                    "name_with_two_codes",
-                    other,
-                    name,
-                    codes[0],
-                    first_name[codes[0]],
-                    existing[other][0],
+                    "name_with_two_codes", other, name, first_code, first_name, existing[other][0]
                 )
 
     # -- natural persons --------------------------------------------------------------------
@@ -220,7 +236,10 @@ class Linker:
         first_name: dict[str, str] = {}
         for code, name in pairs.iter_rows():
             first_name.setdefault(code, name)
-        digest_of = {code: protector.lookup_hash(code) for code in first_name}
+        for code in first_name:
+            if code not in self._digests:
+                self._digests[code] = protector.lookup_hash(code)
+        digest_of = {code: self._digests[code] for code in first_name}
         found = _lookup(self.session, Subject.person_hash, list(digest_of.values()))
         missing = [code for code, digest in digest_of.items() if digest not in found]
         if missing:
@@ -277,7 +296,7 @@ class Linker:
             ).alias(IDENTITY),
         )
         self._remember_registration_numbers(orgs, org_ids)
-        return linked.with_columns(self._kind_error(org_ids).alias(LINK_ERROR))
+        return linked.with_columns(self._kind_error().alias(LINK_ERROR))
 
     def _remember_registration_numbers(self, orgs: pl.DataFrame, org_ids: dict[str, int]) -> None:
         """Keep the old business registration number (工商注册号) so it stays searchable."""
@@ -297,10 +316,13 @@ class Linker:
                 rows,
             )
 
-    def _kind_error(self, org_ids: dict[str, int]) -> pl.Expr:
+    def _kind_error(self) -> pl.Expr:
         allowed = {k.value for k in self.item.subject_kinds}
-        kinds = {code: subject_kind_of_uscc(code) for code in org_ids}
-        org_kind = pl.col(_ORG).replace_strict(kinds, default=None, return_dtype=pl.String)
+        org_kind = (
+            pl.col(_ORG)
+            .str.slice(0, 2)
+            .replace_strict(KIND_BY_CATEGORY, default=OTHER_ORGANIZATION, return_dtype=pl.String)
+        )
         rules: list[tuple[pl.Expr, pl.Expr]] = [
             (
                 pl.col(SUBJECT_ID).is_null(),

@@ -21,7 +21,8 @@ class Batch(Base):
     submitted_by: Mapped[str] = mapped_column(String(100))
     source_name: Mapped[str | None] = mapped_column(String(300))
     file_hash: Mapped[str | None] = mapped_column(String(64))
-    # The input's column headers; each record's original_row lists its values in this order.
+    # The input's column headers; a record's original_row (kept when cleaning changed the row)
+    # lists its values in this order.
     headers: Mapped[list[str] | None] = mapped_column(JsonType)
     status: Mapped[str] = mapped_column(String(16), default="loading")
     counts: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)

@@ -133,24 +133,42 @@ class BatchRun:
         rows = self.session.execute(select(Department.uscc, Department.id)).all()
         return {uscc: did for uscc, did in rows}
 
+    def _needs_original(self, present: list[str]) -> pl.Expr:
+        """Rows whose stored fields do not give back the row as sent: cleaning changed or
+        dropped a value, or the file has columns outside the catalog (or joined into one
+        field). Only these keep their original row; for all others the fields are the row."""
+        joined = [c for cs in self.headers.columns.values() if len(cs) > 1 for c in cs]
+        mapped = {c for cs in self.headers.columns.values() for c in cs}
+        extra = [c for c in self.source.headers if c not in mapped and c in present]
+        conditions = [pl.col(FIXES).list.len() > 0]
+        conditions += [pl.col(c).is_not_null() for c in (*joined, *extra)]
+        for code, columns in self.headers.columns.items():
+            if len(columns) == 1:
+                conditions.append(pl.col(columns[0]).is_not_null() & pl.col(code).is_null())
+        return pl.any_horizontal(conditions)
+
     def _originals(self, frame: pl.DataFrame) -> pl.Series:
-        """Original values as a JSON array in the order of the batch's headers; ID numbers
-        encrypted."""
+        """Original values as a JSON array in the order of the batch's headers (ID numbers
+        encrypted), for the rows that need one (see _needs_original); null for the others."""
+        index = "_original_index"
+        indexed = frame.with_row_index(index)
+        kept = indexed.filter(self._needs_original(frame.columns))
         protected = {
             c for code in self.item.protected_fields for c in self.headers.columns.get(code, [])
         }
         exprs = []
         for column in self.source.headers:
-            if column not in frame.columns:
+            if column not in kept.columns:
                 exprs.append(pl.lit(None, dtype=pl.String))
                 continue
             expr = pl.col(column)
             if column in protected:
-                mapping = encrypt_column(frame[column], get_protector())
+                mapping = encrypt_column(kept[column], get_protector())
                 expr = expr.replace_strict(mapping, default=None, return_dtype=pl.String)
             exprs.append(expr)
         wrapped = pl.struct(pl.concat_list(exprs).alias("v")).struct.json_encode()
-        return frame.select(wrapped.str.slice(5).str.strip_suffix("}").alias("o"))["o"]
+        texts = kept.select(index, wrapped.str.slice(5).str.strip_suffix("}").alias("o"))
+        return indexed.select(index).join(texts, on=index, how="left", maintain_order="left")["o"]
 
     def _department_column(self, frame: pl.DataFrame) -> pl.Expr:
         if self.department is not None:
