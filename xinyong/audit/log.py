@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.audit.models import AuditEntry, AuditHead
 from xinyong.clock import utcnow
+from xinyong.db.rows import insert_rows
 
 GENESIS = "0" * 64
 _HEAD_ID = 1
@@ -31,32 +32,52 @@ class Actor:
         return cls("system")
 
 
-def entry_digest(entry: AuditEntry) -> str:
-    payload = [
-        entry.seq,
-        entry.at.isoformat(timespec="microseconds"),
-        entry.actor,
-        entry.action,
-        entry.target_type,
-        entry.target_id,
-        entry.ip,
-        entry.purpose,
-        entry.detail,
-        entry.prev_hash,
-    ]
+_DIGESTED = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "ip",
+    "purpose",
+    "detail",
+    "prev_hash",
+)
+
+
+def _digest(values: Mapping[str, Any]) -> str:
+    payload = [values[name] for name in _DIGESTED]
+    payload[1] = payload[1].isoformat(timespec="microseconds")
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
+def entry_digest(entry: AuditEntry) -> str:
+    return _digest({name: getattr(entry, name) for name in _DIGESTED})
+
+
+_HEAD = cast(Table, AuditHead.__table__)
+_LOG = cast(Table, AuditEntry.__table__)
+# Built once: every audited action runs these two.
+_READ_HEAD = (
+    select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == _HEAD_ID).with_for_update()
+)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == _HEAD_ID)
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+)
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    """The head's (last_seq, last_hash), locked until the transaction ends."""
+    connection = session.connection()
+    head = connection.execute(_READ_HEAD).first()
     if head is None:
-        head = AuditHead(id=_HEAD_ID, last_seq=0, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
-    return head
+        connection.execute(insert(_HEAD).values(id=_HEAD_ID, last_seq=0, last_hash=GENESIS))
+        return 0, GENESIS
+    return int(head.last_seq), str(head.last_hash)
 
 
 @dataclass(frozen=True)
@@ -79,54 +100,44 @@ def record_event(
     target_id: str | int,
     purpose: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
+) -> None:
     """Append one entry in the caller's transaction (it commits with the change it records)."""
-    event = Event(actor, action, target_type, target_id, purpose, detail)
-    return append_events(session, [event])[0]
+    append_events(session, [Event(actor, action, target_type, target_id, purpose, detail)])
 
 
-def append_events(session: Session, events: list[Event]) -> list[AuditEntry]:
+def append_events(session: Session, events: list[Event]) -> None:
     """Append entries in order in the caller's transaction, taking the head lock once.
 
     The head row stays locked until that transaction ends, so a writer appending many events
     (the credit-check service appends a batch per commit) pays for the lock once.
     """
-    head = _lock_head(session)
-    seq, prev_hash = head.last_seq, head.last_hash
-    entries = []
+    seq, prev_hash = _lock_head(session)
+    rows = []
     at = utcnow()
     for event in events:
         seq += 1
-        entry = _entry(event, seq, at, prev_hash)
-        prev_hash = entry.entry_hash
-        entries.append(entry)
-    session.execute(insert(AuditEntry), [_columns(e) for e in entries])
-    session.execute(
-        update(AuditHead).where(AuditHead.id == _HEAD_ID).values(last_seq=seq, last_hash=prev_hash)
-    )
-    session.expire(head)
-    return entries
+        row = _entry_row(event, seq, at, prev_hash)
+        prev_hash = row["entry_hash"]
+        rows.append(row)
+    insert_rows(session, _LOG, rows)
+    session.connection().execute(_MOVE_HEAD, {"seq": seq, "hash": prev_hash})
 
 
-def _entry(event: Event, seq: int, at: datetime, prev_hash: str) -> AuditEntry:
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        actor=event.actor.name,
-        action=event.action,
-        target_type=event.target_type,
-        target_id=str(event.target_id),
-        ip=event.actor.ip,
-        purpose=event.purpose,
-        detail=json.dumps(event.detail or {}, ensure_ascii=False, sort_keys=True, default=str),
-        prev_hash=prev_hash,
-    )
-    entry.entry_hash = entry_digest(entry)
-    return entry
-
-
-def _columns(entry: AuditEntry) -> dict[str, Any]:
-    return {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns}
+def _entry_row(event: Event, seq: int, at: datetime, prev_hash: str) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "seq": seq,
+        "at": at,
+        "actor": event.actor.name,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": str(event.target_id),
+        "ip": event.actor.ip,
+        "purpose": event.purpose,
+        "detail": json.dumps(event.detail or {}, ensure_ascii=False, sort_keys=True, default=str),
+        "prev_hash": prev_hash,
+    }
+    row["entry_hash"] = _digest(row)
+    return row
 
 
 @dataclass(frozen=True)
@@ -167,7 +178,7 @@ def verify_chain(session: Session) -> tuple[int, list[Problem]]:
             )
         prev_hash = entry.entry_hash
         expected_seq = entry.seq + 1
-    head = session.get(AuditHead, _HEAD_ID)
+    head = session.get(AuditHead, _HEAD_ID, populate_existing=True)
     last_seq = head.last_seq if head else 0
     if last_seq >= expected_seq:
         gap = f"#{expected_seq}" if last_seq == expected_seq else f"#{expected_seq}-#{last_seq}"

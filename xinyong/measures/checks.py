@@ -14,24 +14,20 @@ check rows and audit entries are written together. The API serves concurrent cal
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, insert, or_, select
+from sqlalchemy import Engine, Table, select
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor, Event, append_events
+from xinyong.clock import utcnow
 from xinyong.db.batcher import GroupCommit
-from xinyong.identifiers.check import check_code
-from xinyong.identifiers.resident_id import mask_resident_id
-from xinyong.lists.service import list_types
+from xinyong.db.rows import insert_rows
+from xinyong.measures.lookup import Found, Query, by_code, by_id, classify
 from xinyong.measures.models import CreditCheck
 from xinyong.measures.registry import Measure, measure_book
-from xinyong.privacy.ids import get_protector
-from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import find_subject, search_subjects, subject_ref
 from xinyong.subjects.views import Audience, shown_code
@@ -75,11 +71,6 @@ def check_request(
     return CheckRequest(actor, department_id, cleaned, matter, purpose.strip(), today)
 
 
-@lru_cache(maxsize=1)
-def _list_of_item() -> dict[str, str]:
-    return {kind.item: code for code, kind in list_types().items()}
-
-
 def resolve(session: Session, query: str) -> tuple[Subject | None, list[Subject]]:
     """The subject a query names exactly, or candidates when it does not."""
     found = find_subject(session, query)
@@ -95,86 +86,6 @@ def resolve(session: Session, query: str) -> tuple[Subject | None, list[Subject]
     except ValueError:
         candidates = []
     return None, candidates
-
-
-def _by_code(session: Session, queries: Iterable[str]) -> dict[str, Subject | None]:
-    """Queries that are valid USCCs or resident IDs, each with its subject (None if unknown).
-
-    One query finds them all; other queries (names, references) are left to ``resolve``.
-    """
-    protector = get_protector()
-    usccs: dict[str, str] = {}
-    hashes: dict[str, str] = {}
-    for query in set(queries):
-        checked = check_code(query)
-        if not checked.valid:
-            continue
-        if checked.kind == "resident_id":
-            hashes[query] = protector.lookup_hash(checked.normalized)
-        else:
-            usccs[query] = checked.normalized
-    if not usccs and not hashes:
-        return {}
-    found = session.execute(
-        select(Subject).where(
-            or_(
-                Subject.uscc.in_(set(usccs.values())), Subject.person_hash.in_(set(hashes.values()))
-            )
-        )
-    ).scalars()
-    by_key: dict[str | None, Subject] = {}
-    for subject in found:
-        by_key[subject.uscc] = subject
-        by_key[subject.person_hash] = subject
-    keys = usccs | hashes
-    return {query: by_key.get(key) for query, key in keys.items()}
-
-
-def _hits(session: Session, subject_ids: set[int], today: date) -> dict[int, list[dict[str, Any]]]:
-    """Each subject's records behind a check: list entries in force, serious penalties."""
-    list_of = _list_of_item()
-    rows = session.execute(
-        select(
-            Record.id,
-            Record.subject_id,
-            Record.item,
-            Record.fields,
-            Record.valid_from,
-            Record.decision_date,
-            Record.valid_to,
-            Record.department_id,
-        ).where(
-            Record.subject_id.in_(subject_ids),
-            Record.is_current.is_(True),
-            Record.status == "active",
-            or_(Record.publicity_end.is_(None), Record.publicity_end > today),
-            or_(
-                Record.item.in_(list(list_of)),
-                (Record.item == "admin_penalty") & (Record.severity == "serious"),
-            ),
-        )
-    )
-    hits: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        list_code = list_of.get(row.item)
-        since = row.valid_from or row.decision_date
-        hits.setdefault(row.subject_id, []).append(
-            {
-                "record_id": row.id,
-                "item": row.item,
-                "list_type": list_code,
-                "list_name": list_types()[list_code].name if list_code else SERIOUS_PENALTY,
-                "document": next(
-                    (row.fields[f] for f in DOCUMENT_FIELDS if row.fields.get(f)), None
-                ),
-                "since": since.isoformat() if since else None,
-                "until": row.valid_to.isoformat() if row.valid_to else None,
-                "department_id": row.department_id,
-            }
-        )
-    for found in hits.values():
-        found.sort(key=lambda hit: hit["record_id"])
-    return hits
 
 
 def _measure_view(measure: Measure, because: list[int]) -> dict[str, Any]:
@@ -203,26 +114,17 @@ def advise(hits: list[dict[str, Any]], matter: str) -> tuple[str, list[dict[str,
     return ("note" if hits else "clear"), []
 
 
-def safe_query(query: str) -> str:
-    """What is echoed and stored of a query: resident ID numbers only masked."""
-    checked = check_code(query)
-    if checked.kind == "resident_id" and checked.valid:
-        return mask_resident_id(checked.normalized)
-    return query
-
-
-def _unknown_code(query: str) -> dict[str, Any]:
+def _unknown_code(query: Query) -> dict[str, Any]:
     """A valid code the platform holds nothing about: no record, so nothing to restrict."""
-    checked = check_code(query)
-    shown = (
-        mask_resident_id(checked.normalized)
-        if checked.kind == "resident_id"
-        else (checked.normalized)
-    )
     return {
-        "subject": safe_query(query),
+        "subject": query.shown,
         "advice": "clear",
-        "resolved": {"code": shown, "name": None, "ref": None, "kind": checked.subject_kind},
+        "resolved": {
+            "code": query.shown_code,
+            "name": None,
+            "ref": None,
+            "kind": query.subject_kind,
+        },
         "candidates": [],
         "explanation": "代码有效，平台未收录该主体的任何信用记录",
         "hits": [],
@@ -230,9 +132,9 @@ def _unknown_code(query: str) -> dict[str, Any]:
     }
 
 
-def _not_unique(query: str, candidates: list[Subject]) -> dict[str, Any]:
+def _not_unique(query: Query, candidates: tuple[Found, ...]) -> dict[str, Any]:
     return {
-        "subject": safe_query(query),
+        "subject": query.shown,
         "advice": "note",
         "resolved": None,
         "candidates": [
@@ -245,12 +147,10 @@ def _not_unique(query: str, candidates: list[Subject]) -> dict[str, Any]:
     }
 
 
-def _answer(
-    query: str, subject: Subject, hits: list[dict[str, Any]], matter: str
-) -> dict[str, Any]:
-    advice, measures = advise(hits, matter)
+def _answer(query: Query, subject: Found, matter: str) -> dict[str, Any]:
+    advice, measures = advise(subject.hits, matter)
     return {
-        "subject": safe_query(query),
+        "subject": query.shown,
         "advice": advice,
         "resolved": {
             "code": shown_code(subject, Audience.public),
@@ -259,8 +159,8 @@ def _answer(
             "kind": subject.kind,
         },
         "candidates": [],
-        "explanation": _explain(advice, hits, measures),
-        "hits": hits,
+        "explanation": _explain(advice, subject.hits, measures),
+        "hits": subject.hits,
         "measures": measures,
     }
 
@@ -275,58 +175,76 @@ def _explain(advice: str, hits: list[dict[str, Any]], measures: list[dict[str, A
     return f"因{names}，本事项应实施：{actions}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Resolution:
-    subject: Subject | None = None
-    candidates: tuple[Subject, ...] = ()
-    unknown_code: bool = False
+    subject: Found | None = None
+    candidates: tuple[Found, ...] = ()
 
 
-def _resolve_all(session: Session, queries: set[str]) -> dict[str, _Resolution]:
-    by_code = _by_code(session, queries)
-    resolved = {}
-    for query in queries:
-        if query in by_code:
-            subject = by_code[query]
-            resolved[query] = _Resolution(subject, unknown_code=subject is None)
-            continue
-        subject, candidates = resolve(session, query)
-        unknown = subject is None and check_code(query).valid
-        resolved[query] = _Resolution(subject, tuple(candidates), unknown)
-    return resolved
+def _resolve_by_name(session: Session, query: Query) -> _Resolution:
+    named, candidates = resolve(session, query.text)
+    return _Resolution(Found.of(named) if named else None, tuple(Found.of(c) for c in candidates))
+
+
+def _resolve_all(
+    session: Session, queries: dict[str, Query], today: date
+) -> dict[str, _Resolution]:
+    """Every query's subject with its hits as of ``today``, or its candidates."""
+    coded = by_code(session, queries.values(), today)
+    resolved = {
+        text: _Resolution(coded.get(query.key or ""))
+        if query.valid_code
+        else _resolve_by_name(session, query)
+        for text, query in queries.items()
+    }
+    with_hits = {found.id: found for found in coded.values()}
+    missing = {r.subject.id for r in resolved.values() if r.subject} - set(with_hits)
+    with_hits |= by_id(session, missing, today)
+    return {
+        text: _Resolution(with_hits[r.subject.id]) if r.subject else r
+        for text, r in resolved.items()
+    }
+
+
+def _results(
+    request: CheckRequest, queries: dict[str, Query], resolved: dict[str, _Resolution]
+) -> list[dict[str, Any]]:
+    results = []
+    for text in request.subjects:
+        query, res = queries[text], resolved[text]
+        if res.subject is not None:
+            results.append(_answer(query, res.subject, request.matter))
+        elif query.valid_code:
+            results.append(_unknown_code(query))
+        else:
+            results.append(_not_unique(query, res.candidates))
+    return results
 
 
 def answer_checks(session: Session, requests: list[CheckRequest]) -> list[dict[str, Any]]:
     """Answer, store and audit a batch of checks in the session's transaction."""
-    resolved = _resolve_all(session, {q for r in requests for q in r.subjects})
-    hits: dict[date, dict[int, list[dict[str, Any]]]] = {}
-    for when in {r.today for r in requests}:
-        ids = {
-            res.subject.id
-            for r in requests
-            if r.today == when
-            for q in r.subjects
-            if (res := resolved[q]).subject is not None
-        }
-        hits[when] = _hits(session, ids, when) if ids else {}
+    queries = {text: classify(text) for r in requests for text in r.subjects}
     answers = []
+    by_day: dict[date, dict[str, _Resolution]] = {}
     for request in requests:
-        results = []
-        for query in request.subjects:
-            res = resolved[query]
-            if res.unknown_code:
-                results.append(_unknown_code(query))
-            elif res.subject is None:
-                results.append(_not_unique(query, list(res.candidates)))
-            else:
-                found = hits[request.today].get(res.subject.id, [])
-                results.append(_answer(query, res.subject, found, request.matter))
+        if request.today not in by_day:
+            by_day[request.today] = _resolve_all(session, queries, request.today)
+        results = _results(request, queries, by_day[request.today])
         answers.append({"check_id": uuid.uuid4().hex, "matter": request.matter, "results": results})
-    _store(session, requests, answers)
+    _store(session, requests, queries, answers)
     return answers
 
 
-def _store(session: Session, requests: list[CheckRequest], answers: list[dict[str, Any]]) -> None:
+_CHECKS = cast(Table, CreditCheck.__table__)
+
+
+def _store(
+    session: Session,
+    requests: list[CheckRequest],
+    queries: dict[str, Query],
+    answers: list[dict[str, Any]],
+) -> None:
+    now = utcnow()
     rows = [
         {
             "id": answer["check_id"],
@@ -334,13 +252,14 @@ def _store(session: Session, requests: list[CheckRequest], answers: list[dict[st
             "department_id": request.department_id,
             "matter": request.matter,
             "purpose": request.purpose,
-            "subjects": [safe_query(q) for q in request.subjects],
+            "subjects": [queries[q].shown for q in request.subjects],
             "hits": sum(len(r["hits"]) for r in answer["results"]),
             "answer": answer,
+            "created_at": now,
         }
         for request, answer in zip(requests, answers, strict=True)
     ]
-    session.execute(insert(CreditCheck), rows)
+    insert_rows(session, _CHECKS, rows)
     append_events(
         session,
         [

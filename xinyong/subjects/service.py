@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,13 +23,28 @@ class SubjectError(ValueError):
     """A subject request that cannot be served; the message is in Chinese."""
 
 
-def person_ref(subject: Subject) -> str:
+class SubjectIdentity(Protocol):
+    """What identifies a subject in output: an ORM ``Subject`` or a lighter row view."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def uscc(self) -> str | None: ...
+    @property
+    def person_hash(self) -> str | None: ...
+    @property
+    def person_id_masked(self) -> str | None: ...
+    @property
+    def person_id_enc(self) -> str | None: ...
+
+
+def person_ref(subject: SubjectIdentity) -> str:
     """Opaque public reference of a natural person (derived from the keyed hash)."""
     assert subject.person_hash is not None
     return PERSON_REF_PREFIX + subject.person_hash[:20].upper()
 
 
-def subject_ref(subject: Subject) -> str:
+def subject_ref(subject: SubjectIdentity) -> str:
     return subject.uscc if subject.uscc else person_ref(subject)
 
 

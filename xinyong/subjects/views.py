@@ -12,7 +12,7 @@ from xinyong.objections.service import disputed_keys
 from xinyong.privacy.ids import get_protector
 from xinyong.records.views import Audience, count_by_item, present_record, subject_records
 from xinyong.subjects.models import Subject
-from xinyong.subjects.service import NATURAL_PERSON, name_history, subject_ref
+from xinyong.subjects.service import NATURAL_PERSON, SubjectIdentity, name_history, subject_ref
 
 KIND_LABELS = {
     "enterprise": "企业",
@@ -27,7 +27,7 @@ KIND_LABELS = {
 }
 
 
-def shown_code(subject: Subject, audience: Audience) -> str:
+def shown_code(subject: SubjectIdentity, audience: Audience) -> str:
     if subject.kind != NATURAL_PERSON:
         return subject.uscc or ""
     if audience is Audience.staff and subject.person_id_enc:

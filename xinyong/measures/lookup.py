@@ -1,0 +1,215 @@
+"""Reading what a credit check needs: the subjects asked about and their records in force.
+
+This is the read side of ``xinyong.measures.checks`` and its hot path: the subjects a batch of
+checks names by code (USCC or resident ID) are found together with their hits in one
+statement, written once as plain SQL that both PostgreSQL and SQLite run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Date, Integer, String, TextualSelect, bindparam, text
+from sqlalchemy.orm import Session
+
+from xinyong.db.base import JsonType
+from xinyong.db.rows import driver_connection, fetch_named
+from xinyong.identifiers.check import check_code
+from xinyong.identifiers.resident_id import mask_resident_id
+from xinyong.lists.service import list_types
+from xinyong.privacy.ids import get_protector
+from xinyong.subjects.models import Subject
+
+DOCUMENT_FIELDS = ("HM_RDWH", "HB_RDWH", "SX_AH", "YC_LRWH", "CF_WSH")
+SERIOUS_PENALTY = "严重行政处罚"
+NO_KEY = ""  # matches no USCC and no person hash
+
+
+@dataclass(frozen=True)
+class Query:
+    """One subject as a caller named it, checked once.
+
+    ``shown`` is what may be echoed and stored (a resident ID only masked); ``key`` is the
+    normalised USCC or the person hash when the query is a valid code.
+    """
+
+    text: str
+    shown: str
+    valid_code: bool
+    code_kind: str | None = None
+    subject_kind: str | None = None
+    shown_code: str | None = None
+    key: str | None = None
+
+
+def classify(query: str) -> Query:
+    checked = check_code(query)
+    if not checked.valid:
+        return Query(query, query, False)
+    if checked.kind == "resident_id":
+        masked = mask_resident_id(checked.normalized)
+        digest = get_protector().lookup_hash(checked.normalized)
+        return Query(query, masked, True, "resident_id", checked.subject_kind, masked, digest)
+    normalized = checked.normalized
+    return Query(query, query, True, "uscc", checked.subject_kind, normalized, normalized)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The columns of a subject a check shows (read without loading ORM objects)."""
+
+    id: int
+    kind: str
+    uscc: str | None
+    name: str
+    person_hash: str | None
+    person_id_masked: str | None
+    person_id_enc: str | None = None
+    hits: list[dict[str, Any]] = field(default_factory=list, compare=False)
+
+    @classmethod
+    def of(cls, subject: Subject) -> Found:
+        return cls(
+            subject.id,
+            subject.kind,
+            subject.uscc,
+            subject.name,
+            subject.person_hash,
+            subject.person_id_masked,
+        )
+
+
+_SELECT = """
+SELECT s.id, s.kind, s.uscc, s.name, s.person_hash, s.person_id_masked,
+       r.id AS record_id, r.item, r.fields, r.valid_from, r.decision_date, r.valid_to,
+       r.department_id
+FROM subjects s
+LEFT JOIN records r
+  ON r.subject_id = s.id AND r.is_current AND r.status = 'active'
+ AND (r.publicity_end IS NULL OR r.publicity_end > {today})
+ AND ({item_is_list} OR (r.item = 'admin_penalty' AND r.severity = 'serious'))
+WHERE {where}
+"""
+_TYPES: dict[str, Any] = {
+    "id": Integer,
+    "kind": String,
+    "uscc": String,
+    "name": String,
+    "person_hash": String,
+    "person_id_masked": String,
+    "record_id": Integer,
+    "item": String,
+    "fields": JsonType,
+    "valid_from": Date,
+    "decision_date": Date,
+    "valid_to": Date,
+    "department_id": Integer,
+}
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """One lookup written once: for psycopg (arrays) and for SQLAlchemy (expanding lists)."""
+
+    driver_sql: str
+    portable: TextualSelect
+
+
+def _statement(**lists: Any) -> _Statement:
+    """``lists`` maps a subjects column to the type of the list it is looked up in."""
+    driver_sql = _SELECT.format(
+        today="%(today)s",
+        item_is_list="r.item = ANY(%(list_items)s)",
+        where=" OR ".join(f"s.{column} = ANY(%({column})s)" for column in lists),
+    )
+    portable = (
+        text(
+            _SELECT.format(
+                today=":today",
+                item_is_list="r.item IN :list_items",
+                where=" OR ".join(f"s.{column} IN :{column}" for column in lists),
+            )
+        )
+        .bindparams(
+            bindparam("today", type_=Date),
+            bindparam("list_items", expanding=True, type_=String),
+            *(bindparam(name, expanding=True, type_=kind) for name, kind in lists.items()),
+        )
+        .columns(**_TYPES)
+    )
+    return _Statement(driver_sql, portable)
+
+
+_BY_CODE = _statement(uscc=String, person_hash=String)
+_BY_ID = _statement(id=Integer)
+
+
+@lru_cache(maxsize=1)
+def list_of_item() -> dict[str, str]:
+    """List type code by the catalog item its entries are kept in."""
+    return {kind.item: code for code, kind in list_types().items()}
+
+
+def by_code(session: Session, queries: Iterable[Query], today: date) -> dict[str, Found]:
+    """Subjects (with their hits) by the ``key`` of each valid-code query that names one."""
+    usccs = sorted({q.key for q in queries if q.code_kind == "uscc" and q.key})
+    hashes = sorted({q.key for q in queries if q.code_kind == "resident_id" and q.key})
+    if not usccs and not hashes:
+        return {}
+    # An empty IN list would be rendered as a subquery that makes PostgreSQL scan every
+    # subject; a key no subject has keeps both sides index lookups.
+    found = _run(session, _BY_CODE, today, uscc=usccs or [NO_KEY], person_hash=hashes or [NO_KEY])
+    keyed = {}
+    for subject in found.values():
+        keyed[subject.uscc or ""] = subject
+        keyed[subject.person_hash or ""] = subject
+    keyed.pop("", None)
+    return keyed
+
+
+def by_id(session: Session, ids: Iterable[int], today: date) -> dict[int, Found]:
+    """Subjects (with their hits) by id."""
+    wanted = sorted(set(ids))
+    return _run(session, _BY_ID, today, id=wanted) if wanted else {}
+
+
+def _run(
+    session: Session, statement: _Statement, today: date, **lists: list[Any]
+) -> dict[int, Found]:
+    params = {"today": today, "list_items": sorted(list_of_item()), **lists}
+    driver = driver_connection(session)
+    rows: Iterable[Any] = (
+        fetch_named(driver, statement.driver_sql, params)
+        if driver is not None
+        else session.connection().execute(statement.portable, params)
+    )
+    found: dict[int, Found] = {}
+    for row in rows:
+        subject = found.get(row.id)
+        if subject is None:
+            subject = found[row.id] = Found(*row[:6])
+        if row.record_id is not None:
+            subject.hits.append(_hit(row))
+    for subject in found.values():
+        subject.hits.sort(key=lambda hit: hit["record_id"])
+    return found
+
+
+def _hit(row: Any) -> dict[str, Any]:
+    list_code = list_of_item().get(row.item)
+    since = row.valid_from or row.decision_date
+    fields = row.fields or {}
+    return {
+        "record_id": row.record_id,
+        "item": row.item,
+        "list_type": list_code,
+        "list_name": list_types()[list_code].name if list_code else SERIOUS_PENALTY,
+        "document": next((fields[f] for f in DOCUMENT_FIELDS if fields.get(f)), None),
+        "since": since.isoformat() if since else None,
+        "until": row.valid_to.isoformat() if row.valid_to else None,
+        "department_id": row.department_id,
+    }
