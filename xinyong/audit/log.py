@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from xinyong.audit.models import AuditEntry, AuditHead
@@ -75,8 +76,14 @@ def _lock_head(session: Session) -> tuple[int, str]:
     connection = session.connection()
     head = connection.execute(_READ_HEAD).first()
     if head is None:
-        connection.execute(insert(_HEAD).values(id=_HEAD_ID, last_seq=0, last_hash=GENESIS))
-        return 0, GENESIS
+        # The first entry ever: concurrent first writers must not both create the head.
+        create = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        connection.execute(
+            create(_HEAD)
+            .values(id=_HEAD_ID, last_seq=0, last_hash=GENESIS)
+            .on_conflict_do_nothing()
+        )
+        head = connection.execute(_READ_HEAD).one()
     return int(head.last_seq), str(head.last_hash)
 
 

@@ -9,12 +9,13 @@ If a batch fails, its requests are retried one by one so that one bad request fa
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -29,15 +30,29 @@ Handler = Callable[[Session, list[T]], list[R]]
 
 @dataclass
 class _Pending(Generic[T, R]):
+    """A submitted item and whoever waits for it: a thread (``future``) or an event loop."""
+
     item: T
-    future: Future[R]
+    future: Future[R] | None = None
+    waiter: asyncio.Future[R] | None = None
+
+
+def _settle_waiters(settled: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    for waiter, outcome in settled:
+        if waiter.done():  # the caller went away (cancelled)
+            continue
+        if isinstance(outcome, BaseException):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)
 
 
 class GroupCommit(Generic[T, R]):
-    """Serve items through ``handler`` in batches on one worker thread.
+    """Serve items through ``handler`` in batches on up to ``workers`` threads.
 
-    The worker exits after ``idle_seconds`` without work and starts again on the next
-    ``submit``, so an unused service holds no thread and no connection.
+    With two or more workers one batch's database round trips overlap the next batch's
+    Python work. A worker exits after ``idle_seconds`` without work and starts again on a
+    later ``submit``, so an unused service holds no thread and no connection.
     """
 
     def __init__(
@@ -45,6 +60,7 @@ class GroupCommit(Generic[T, R]):
         engine: Engine,
         handler: Handler[T, R],
         max_batch: int = 64,
+        workers: int = 1,
         idle_seconds: float = 30.0,
         name: str = "group-commit",
     ) -> None:
@@ -56,16 +72,30 @@ class GroupCommit(Generic[T, R]):
         self._name = name
         self._queue: queue.Queue[_Pending[T, R]] = queue.Queue()
         self._lock = threading.Lock()
-        self._worker: threading.Thread | None = None
+        self._max_workers = workers
+        self._workers = 0
 
     def submit(self, item: T) -> Future[R]:
-        pending: _Pending[T, R] = _Pending(item, Future())
+        """Queue ``item`` from any thread; the future resolves once its batch committed."""
+        future: Future[R] = Future()
+        self._enqueue(_Pending(item, future=future))
+        return future
+
+    async def run(self, item: T) -> R:
+        """Queue ``item`` from a coroutine and wait for its batch to commit.
+
+        The whole batch is handed back to each event loop in one wake-up.
+        """
+        waiter: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._enqueue(_Pending(item, waiter=waiter))
+        return await waiter
+
+    def _enqueue(self, pending: _Pending[T, R]) -> None:
         with self._lock:
             self._queue.put(pending)
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._work, name=self._name, daemon=True)
-                self._worker.start()
-        return pending.future
+            if self._workers < self._max_workers:
+                self._workers += 1
+                threading.Thread(target=self._work, name=self._name, daemon=True).start()
 
     def _work(self) -> None:
         while True:
@@ -80,7 +110,7 @@ class GroupCommit(Generic[T, R]):
         except queue.Empty:
             with self._lock:
                 if self._queue.empty():
-                    self._worker = None
+                    self._workers -= 1
                     return []
             first = self._queue.get()
         batch = [first]
@@ -92,17 +122,28 @@ class GroupCommit(Generic[T, R]):
         return batch
 
     def _serve(self, batch: list[_Pending[T, R]]) -> None:
+        self._settle(batch, self._outcomes(batch))
+
+    def _outcomes(self, batch: list[_Pending[T, R]]) -> list[R | BaseException]:
         try:
-            results = self._run([p.item for p in batch])
+            return list(self._run([p.item for p in batch]))
         except Exception as exc:
             if len(batch) == 1:
-                batch[0].future.set_exception(exc)
-                return
-            for pending in batch:
-                self._serve([pending])
-            return
-        for pending, result in zip(batch, results, strict=True):
-            pending.future.set_result(result)
+                return [exc]
+            return [outcome for pending in batch for outcome in self._outcomes([pending])]
+
+    @staticmethod
+    def _settle(batch: list[_Pending[T, R]], outcomes: list[R | BaseException]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            if pending.waiter is not None:
+                by_loop.setdefault(pending.waiter.get_loop(), []).append((pending.waiter, outcome))
+            elif pending.future is not None and isinstance(outcome, BaseException):
+                pending.future.set_exception(outcome)
+            elif pending.future is not None:
+                pending.future.set_result(cast(R, outcome))
+        for loop, settled in by_loop.items():
+            loop.call_soon_threadsafe(_settle_waiters, settled)
 
     def _run(self, items: list[T]) -> list[R]:
         session = self._sessions()

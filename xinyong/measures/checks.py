@@ -33,6 +33,7 @@ from xinyong.subjects.service import find_subject, search_subjects, subject_ref
 from xinyong.subjects.views import Audience, shown_code
 
 MAX_SUBJECTS = 100
+CHECK_WORKERS = 2  # batches in flight at once (see xinyong.db.batcher)
 DOCUMENT_FIELDS = ("HM_RDWH", "HB_RDWH", "SX_AH", "YC_LRWH", "CF_WSH")
 SERIOUS_PENALTY = "严重行政处罚"
 
@@ -302,6 +303,8 @@ def check_service(engine: Engine) -> GroupCommit[CheckRequest, dict[str, Any]]:
     key = engine.url.render_as_string(hide_password=False)
     service = _services.get(key)
     if service is None or service.engine is not engine:
-        service = GroupCommit(engine, answer_checks, max_batch=64, name="credit-checks")
+        service = GroupCommit(
+            engine, answer_checks, max_batch=64, workers=CHECK_WORKERS, name="credit-checks"
+        )
         _services[key] = service
     return service

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tempfile
 from pathlib import Path
@@ -117,7 +116,7 @@ async def check(body: CheckIn, caller: Caller = Depends(get_caller_async)) -> JS
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     # Answered, stored and audited by the check service in a batch with concurrent checks;
     # the answer comes back once its batch has committed.
-    answer = await asyncio.wrap_future(check_service(get_engine()).submit(request))
+    answer = await check_service(get_engine()).run(request)
     return JSONResponse(answer)
 
 
