@@ -144,6 +144,14 @@ def test_duplicate_row_in_one_file_is_rejected_with_the_first_row_number(
     assert "与第2行是同一条记录" in rejected["错误说明"][0]
 
 
+def test_duplicates_across_chunks_name_the_first_row(session: Session, tmp_path: Path) -> None:
+    rows = [good_row(0), good_row(1), good_row(2), good_row(0, 违法事实="重复"), good_row(0)]
+    result = run(session, write_csv(tmp_path / "dup.csv", rows), chunk_rows=2)
+    assert (result.accepted, result.rejected) == (3, 2)
+    rejected = pl.read_csv(result.rejected_file or "", infer_schema=False)
+    assert rejected["错误说明"].str.contains("与第2行是同一条记录").all()
+
+
 def test_xlsx_with_excel_dates_and_serial_numbers(session: Session, tmp_path: Path) -> None:
     rows = [good_row(n) for n in range(4)] + [good_row(9, 处罚决定日期="2026-13-01")]
     path = write_xlsx(

@@ -52,12 +52,32 @@ def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
         ):
             copy.write(buffer.getvalue())
         return
-    placeholders = ", ".join("?" for _ in frame.columns)
+    ready = _sqlite_ready(frame)
+    constant = [
+        c
+        for c, dtype in ready.schema.items()
+        if (dtype == pl.String or dtype == pl.Null or dtype.is_integer())
+        and ready.height > 1
+        and ready[c].n_unique() == 1
+    ]
+    varying = [c for c in ready.columns if c not in constant]
+    names = ", ".join([*varying, *constant])
+    values = ", ".join(["?"] * len(varying) + [_sql_literal(ready[c][0]) for c in constant])
     raw_sqlite: Any = connection.connection.driver_connection
     raw_sqlite.executemany(
-        f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
-        _sqlite_ready(frame).iter_rows(),
+        f"INSERT INTO {table} ({names}) VALUES ({values})",
+        zip(*(ready[c].to_list() for c in varying), strict=True),
     )
+
+
+def _sql_literal(value: Any) -> str:
+    """A value the same for every row, written into the statement once instead of bound
+    per row (executemany then binds only the columns that vary)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def among(session: Session, column: Any, values: list[Any], item_type: Any = None) -> Any:

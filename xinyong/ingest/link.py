@@ -27,6 +27,7 @@ from xinyong.subjects.service import NATURAL_PERSON, person_columns
 LOOKUP_CHUNK = 20000
 _ORG, _PERSON = "_org_code", "_person_code"
 LINK_ERROR = "_link_error"
+_LINKABLE = "_linkable"
 
 
 def name_key(name: str) -> str:
@@ -230,16 +231,21 @@ class Linker:
                 )
 
     # -- natural persons --------------------------------------------------------------------
+    def person_digests(self, codes: pl.Series) -> dict[str, str]:
+        """Keyed hash of each distinct resident ID (remembered across the batch's chunks)."""
+        protector = get_protector()
+        for code in codes.drop_nulls().unique().to_list():
+            if code not in self._digests:
+                self._digests[code] = protector.lookup_hash(code)
+        return self._digests
+
     def link_persons(self, pairs: pl.DataFrame) -> dict[str, tuple[int, str]]:
         """pairs: distinct (_person_code, name); returns ID -> (subject id, person hash)."""
-        protector = get_protector()
         first_name: dict[str, str] = {}
         for code, name in pairs.iter_rows():
             first_name.setdefault(code, name)
-        for code in first_name:
-            if code not in self._digests:
-                self._digests[code] = protector.lookup_hash(code)
-        digest_of = {code: self._digests[code] for code in first_name}
+        digests = self.person_digests(pairs[pairs.columns[0]])
+        digest_of = {code: digests[code] for code in first_name}
         found = _lookup(self.session, Subject.person_hash, list(digest_of.values()))
         missing = [code for code, digest in digest_of.items() if digest not in found]
         if missing:
@@ -273,30 +279,56 @@ class Linker:
         self.stats.new_subjects += len(codes)
 
     # -- rows -------------------------------------------------------------------------------
-    def link(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Add _subject_id and _identity (or _link_error) to every row of a clean frame."""
+    def identify(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Add the subject's codes, _identity and _link_error to every row of a clean frame.
+
+        Needs no database: a row with a code and a name always gets its subject in
+        ``resolve``, so whether a row links is known here already.
+        """
         name_col = self.item.subject.name
         coded = frame.with_columns(_subject_codes(self.item))
-        orgs = coded.filter(pl.col(_ORG).is_not_null() & pl.col(name_col).is_not_null())
-        org_ids = self.link_organizations(orgs.select(_ORG, name_col).unique(maintain_order=True))
-        people = coded.filter(
-            pl.col(_ORG).is_null() & pl.col(_PERSON).is_not_null() & pl.col(name_col).is_not_null()
+        digests = self.person_digests(coded[_PERSON])
+        person_key = pl.concat_str(
+            [
+                pl.lit("person:"),
+                pl.col(_PERSON).replace_strict(digests, default=None, return_dtype=pl.String),
+            ]
         )
+        named = pl.col(name_col).is_not_null()
+        linkable = named & (pl.col(_ORG).is_not_null() | pl.col(_PERSON).is_not_null())
+        return coded.with_columns(
+            pl.coalesce(pl.col(_ORG), person_key).alias(IDENTITY),
+            linkable.alias(_LINKABLE),
+        ).with_columns(self._kind_error().alias(LINK_ERROR))
+
+    def subject_columns(self, frame: pl.DataFrame) -> list[str]:
+        """The columns of an identified frame that ``resolve`` reads."""
+        mapping = self.item.subject
+        wanted = [_ORG, _PERSON, mapping.name, mapping.registration_number]
+        return [c for c in wanted if c and c in frame.columns]
+
+    def resolve(self, frame: pl.DataFrame) -> pl.Series:
+        """Subject ids (found or created) for the rows of an identified frame, in order."""
+        name_col = self.item.subject.name
+        named = pl.col(name_col).is_not_null()
+        orgs = frame.filter(pl.col(_ORG).is_not_null() & named)
+        org_ids = self.link_organizations(orgs.select(_ORG, name_col).unique(maintain_order=True))
+        people = frame.filter(pl.col(_ORG).is_null() & pl.col(_PERSON).is_not_null() & named)
         person_ids = self.link_persons(people.select(_PERSON, name_col).unique(maintain_order=True))
         person_sid = {code: sid for code, (sid, _) in person_ids.items()}
-        person_key = {code: f"person:{digest}" for code, (_, digest) in person_ids.items()}
-        linked = coded.with_columns(
+        self._remember_registration_numbers(orgs, org_ids)
+        return frame.select(
             pl.coalesce(
                 pl.col(_ORG).replace_strict(org_ids, default=None, return_dtype=pl.Int64),
                 pl.col(_PERSON).replace_strict(person_sid, default=None, return_dtype=pl.Int64),
-            ).alias(SUBJECT_ID),
-            pl.coalesce(
-                pl.col(_ORG),
-                pl.col(_PERSON).replace_strict(person_key, default=None, return_dtype=pl.String),
-            ).alias(IDENTITY),
-        )
-        self._remember_registration_numbers(orgs, org_ids)
-        return linked.with_columns(self._kind_error().alias(LINK_ERROR))
+            ).alias(SUBJECT_ID)
+        ).to_series()
+
+    def link(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Add _subject_id and _identity (or _link_error) to every row of a clean frame."""
+        identified = self.identify(frame)
+        subject_ids = self.resolve(identified)
+        return identified.with_columns(subject_ids)
 
     def _remember_registration_numbers(self, orgs: pl.DataFrame, org_ids: dict[str, int]) -> None:
         """Keep the old business registration number (工商注册号) so it stays searchable."""
@@ -325,7 +357,7 @@ class Linker:
         )
         rules: list[tuple[pl.Expr, pl.Expr]] = [
             (
-                pl.col(SUBJECT_ID).is_null(),
+                ~pl.col(_LINKABLE),
                 pl.lit("无法确定信用主体：统一社会信用代码和身份证号码均未填写或无效"),
             ),
             (

@@ -8,9 +8,12 @@ visible, and running it again completes it.
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,7 +36,13 @@ from xinyong.ingest.models import Batch
 from xinyong.ingest.readers import ROW_NUMBER, OpenedFile, SourceFile, open_file, rows_frame
 from xinyong.ingest.rejects import ERROR_COLUMN, rejected_path, write_rejected
 from xinyong.privacy.ids import get_protector
-from xinyong.records.store import OUTCOME, encrypt_column, prepare_records, write_versions
+from xinyong.records.store import (
+    OUTCOME,
+    SUBJECT_ID,
+    encrypt_column,
+    prepare_records,
+    write_versions,
+)
 from xinyong.workdays import CalendarGapError, working_days_between
 
 Progress = Callable[[int], None]
@@ -76,7 +85,10 @@ class _Accumulator:
     rejected: list[pl.DataFrame] = field(default_factory=list)
     error_kinds: Counter[str] = field(default_factory=Counter)
     delays: Counter[int] = field(default_factory=Counter)
-    seen_keys: dict[bytes, int] = field(default_factory=dict)
+    # record_key -> row number of its first row in this batch
+    seen_keys: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"record_key": pl.String, "_first": pl.Int64})
+    )
 
 
 def file_hash(path: Path) -> str:
@@ -97,6 +109,15 @@ def _error_kinds(errors: pl.Series) -> Counter[str]:
         .alias("k")
     )["k"]
     return Counter(kinds.to_list())
+
+
+@dataclass
+class _Staged:
+    """A chunk cleaned and prepared, waiting for its subjects and its write."""
+
+    rows: int
+    subjects: pl.DataFrame  # what resolving subjects needs, one row per record
+    prepared: pl.DataFrame
 
 
 class BatchRun:
@@ -178,21 +199,39 @@ class BatchRun:
             return pl.lit(None, dtype=pl.Int64)
         return pl.col(source).replace_strict(self._departments, default=None, return_dtype=pl.Int64)
 
-    def _duplicates(self, prepared: pl.DataFrame, rows: pl.Series) -> list[str | None]:
+    def _duplicates(self, prepared: pl.DataFrame, rows: pl.Series) -> pl.Series:
         """A row whose record key already appeared earlier in this batch is rejected."""
-        messages: list[str | None] = []
-        for key, row in zip(prepared["record_key"].to_list(), rows.to_list(), strict=True):
-            raw = bytes.fromhex(key)
-            first = self.acc.seen_keys.get(raw)
-            if first is None:
-                self.acc.seen_keys[raw] = row
-                messages.append(None)
-            else:
-                natural = "、".join(self.item.natural_key)
-                messages.append(
-                    f"与第{first}行{DUPLICATE_MARK}（业务主键 {natural} 相同），本行未载入"
+        frame = pl.DataFrame({"record_key": prepared["record_key"], "_row": rows.cast(pl.Int64)})
+        firsts = frame.unique("record_key", keep="first", maintain_order=True).rename(
+            {"_row": "_chunk_first"}
+        )
+        earlier = self.acc.seen_keys
+        firsts = firsts.join(earlier, on="record_key", how="left")
+        self.acc.seen_keys = pl.concat(
+            [
+                earlier,
+                firsts.filter(pl.col("_first").is_null()).select(
+                    "record_key", pl.col("_chunk_first").alias("_first")
+                ),
+            ]
+        )
+        natural = "、".join(self.item.natural_key)
+        first = pl.coalesce("_first", "_chunk_first")
+        return (
+            frame.join(firsts, on="record_key", how="left", maintain_order="left")
+            .select(
+                pl.when(first != pl.col("_row"))
+                .then(
+                    pl.format(
+                        f"与第{{}}行{DUPLICATE_MARK}（业务主键 {natural} 相同），本行未载入",
+                        first,
+                    )
                 )
-        return messages
+                .otherwise(pl.lit(None, dtype=pl.String))
+                .alias("_dup")
+            )
+            .to_series()
+        )
 
     def _timeliness(self, frame: pl.DataFrame) -> None:
         column = self.item.columns.decision_date
@@ -205,18 +244,22 @@ class BatchRun:
                 continue
             self.acc.delays[delay] += count
 
-    def process(self, chunk: pl.DataFrame) -> None:
+    def stage(self, chunk: pl.DataFrame) -> _Staged:
+        """Everything about a chunk that needs no database: clean, identify subjects, build the
+        record versions (all but their subject ids) and reject duplicates. Runs ahead of
+        ``load`` in a helper thread."""
         cleaned = clean_chunk(
             chunk, self.item, self.headers, self.catalog, self.today, self.checker
         )
         clean_rows = cleaned.filter(pl.col(ERRORS).list.len() == 0)
-        linked = self.linker.link(clean_rows)
-        link_failed = linked.filter(pl.col(LINK_ERROR).is_not_null())
-        good = linked.filter(pl.col(LINK_ERROR).is_null()).with_columns(
-            self._department_column(linked).alias("_department_id"),
+        identified = self.linker.identify(clean_rows)
+        link_failed = identified.filter(pl.col(LINK_ERROR).is_not_null())
+        good = identified.filter(pl.col(LINK_ERROR).is_null()).with_columns(
+            self._department_column(identified).alias("_department_id"),
             pl.lit(self._now if self.publish else None, dtype=pl.Datetime("us")).alias(
                 "_published_at"
             ),
+            pl.lit(None, dtype=pl.Int64).alias(SUBJECT_ID),
         )
         prepared = prepare_records(
             self.item,
@@ -226,13 +269,27 @@ class BatchRun:
             original_rows=self._originals(good),
             now=self._now,
         )
-        duplicate = pl.Series("_dup", self._duplicates(prepared, good[ROW_NUMBER]), dtype=pl.String)
+        duplicate = self._duplicates(prepared, good[ROW_NUMBER])
         keep = duplicate.is_null()
-        written = write_versions(self.session, prepared.filter(keep))
         loaded = good.filter(keep)
-        self._count(
-            cleaned, link_failed, good.filter(~keep), duplicate.filter(~keep), loaded, written
+        self._count(cleaned, link_failed, good.filter(~keep), duplicate.filter(~keep), loaded)
+        return _Staged(
+            rows=cleaned.height,
+            subjects=loaded.select(self.linker.subject_columns(loaded)),
+            prepared=prepared.filter(keep),
         )
+
+    def load(self, staged: _Staged) -> None:
+        """Resolve the staged rows' subjects and write their versions (the database part)."""
+        subject_ids = self.linker.resolve(staged.subjects)
+        prepared = staged.prepared.with_columns(subject_ids.alias("subject_id"))
+        outcomes = Counter(write_versions(self.session, prepared)[OUTCOME].to_list())
+        self.result.new += outcomes["new"]
+        self.result.updated += outcomes["updated"]
+        self.result.unchanged += outcomes["unchanged"]
+
+    def process(self, chunk: pl.DataFrame) -> None:
+        self.load(self.stage(chunk))
 
     def _count(
         self,
@@ -241,8 +298,8 @@ class BatchRun:
         duplicates: pl.DataFrame,
         duplicate_messages: pl.Series,
         loaded: pl.DataFrame,
-        written: pl.DataFrame,
     ) -> None:
+        """Counts and rejected rows of a staged chunk (outcomes are counted by ``load``)."""
         r = self.result
         rejected_clean = cleaned.filter(pl.col(ERRORS).list.len() > 0)
         link_rejects = link_failed.with_columns(pl.concat_list(pl.col(LINK_ERROR)).alias(ERRORS))
@@ -258,10 +315,6 @@ class BatchRun:
         r.accepted += loaded.height
         r.fixed += loaded.filter(pl.col(FIXES).list.len() > 0).height
         r.flagged += loaded.filter(pl.col(FLAGS).list.len() > 0).height
-        outcomes = Counter(written[OUTCOME].to_list())
-        r.new += outcomes["new"]
-        r.updated += outcomes["updated"]
-        r.unchanged += outcomes["unchanged"]
         self.acc.error_kinds.update(_error_kinds(rejected[ERRORS]))
         self._timeliness(loaded)
         if rejected.height:
@@ -295,6 +348,54 @@ class BatchRun:
         self.batch.finished_at = utcnow()
         self.batch.duration_s = r.duration_s
         return r
+
+
+_DONE = object()
+
+
+def _ahead(
+    stage: Callable[[pl.DataFrame], _Staged], chunks: Iterator[pl.DataFrame]
+) -> Generator[_Staged, None, None]:
+    """Read and stage chunk n+1 in a helper thread while the caller loads chunk n.
+
+    The two overlap: staging is mostly Polars work and loading mostly waits on the database,
+    both without holding the GIL. At most two staged chunks exist at a time, so memory stays
+    bounded. An error in the helper is raised here; stopping early stops the helper.
+    """
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(value, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                if not put(stage(chunk)):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the loading thread, which raises it
+            put(exc)
+
+    helper = threading.Thread(target=work, name="ingest-stage", daemon=True)
+    helper.start()
+    try:
+        while True:
+            value = handoff.get()
+            if value is _DONE:
+                return
+            if isinstance(value, BaseException):
+                raise value
+            yield value
+    finally:
+        stop.set()
+        helper.join()
 
 
 def _timeliness_summary(delays: Counter[int]) -> dict[str, Any]:
@@ -357,10 +458,11 @@ def _run(
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )
-    for chunk in chunks:
-        run.process(chunk)
-        if progress:
-            progress(chunk.height)
+    with closing(_ahead(run.stage, chunks)) as staged_chunks:
+        for staged in staged_chunks:
+            run.load(staged)
+            if progress:
+                progress(staged.rows)
     result = run.finish(rejected_dir, started)
     record_event(
         session,

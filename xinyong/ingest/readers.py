@@ -7,6 +7,7 @@ in chunks so memory stays bounded.
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import tempfile
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000
 ENCODINGS = ("utf-8-sig", "gb18030")
 ROW_NUMBER = "_row"
 
@@ -89,18 +90,71 @@ def _strip_bom(name: str) -> str:
     return name.lstrip("\ufeff")
 
 
+CSV_BLOCK_BYTES = 16 << 20
+
+
+def _record_end(block: bytes) -> int:
+    """Index just past the last complete record of a block that starts at a record boundary
+    (a newline outside quotes: an even number of quote characters before it); 0 if none."""
+    end = block.rfind(b"\n")
+    quotes = block.count(b'"', 0, end) if end >= 0 else 0
+    while end >= 0 and quotes % 2:
+        previous = block.rfind(b"\n", 0, end)
+        quotes -= block.count(b'"', previous + 1, end)
+        end = previous
+    return end + 1
+
+
+def _csv_blocks(path: Path, columns: list[str]) -> Iterator[pl.DataFrame]:
+    """The file's records as frames, parsed from blocks of whole records read one at a time
+    (memory stays at a block or two whatever the file's size)."""
+    with path.open("rb") as handle:
+        pending = handle.read(CSV_BLOCK_BYTES).removeprefix(codecs.BOM_UTF8)
+        start = _record_end(pending[: pending.find(b"\n") + 1] or pending)
+        while start == 0 and (more := handle.read(CSV_BLOCK_BYTES)):
+            pending += more  # a header longer than a block
+            start = _record_end(pending)
+        pending = pending[start:] if start else b""
+        while True:
+            more = handle.read(CSV_BLOCK_BYTES)
+            block = pending + more
+            cut = _record_end(block) if more else len(block)
+            if cut == 0 and more:
+                pending = block  # one record longer than a block: read on
+                continue
+            part, pending = block[:cut], block[cut:]
+            if part.strip():
+                yield pl.read_csv(
+                    io.BytesIO(part),
+                    has_header=False,
+                    new_columns=columns,
+                    infer_schema=False,
+                    encoding="utf8",
+                    quote_char='"',
+                )
+            if not more:
+                return
+
+
 def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    lazy = pl.scan_csv(
-        path,
-        infer_schema=False,
-        encoding="utf8",
-        quote_char='"',
-    )
+    columns = [
+        _strip_bom(c)
+        for c in pl.read_csv(path, n_rows=0, infer_schema=False, encoding="utf8").columns
+    ]
     offset = 0
-    for frame in lazy.collect_batches(chunk_size=chunk_rows):
-        frame = frame.rename({c: _strip_bom(c) for c in frame.columns})
-        yield frame.with_row_index(ROW_NUMBER, offset=offset + 2)
-        offset += frame.height
+    buffered: list[pl.DataFrame] = []
+    held = 0
+    for frame in _csv_blocks(path, columns):
+        buffered.append(frame)
+        held += frame.height
+        while held >= chunk_rows:
+            joined = pl.concat(buffered)
+            chunk, rest = joined.head(chunk_rows), joined.slice(chunk_rows)
+            yield chunk.with_row_index(ROW_NUMBER, offset=offset + 2)
+            offset += chunk.height
+            buffered, held = [rest], rest.height
+    if held:
+        yield pl.concat(buffered).with_row_index(ROW_NUMBER, offset=offset + 2)
 
 
 def _cell_text(value: Any) -> str | None:

@@ -135,7 +135,9 @@ def canonical_fields(item: CatalogItem, frame: pl.DataFrame) -> pl.Series:
 
 
 def sha256_hex(texts: pl.Series) -> list[str]:
-    return [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts.to_list()]
+    """SHA-256 (hex) of each text's UTF-8 bytes."""
+    sha256 = hashlib.sha256
+    return [sha256(b).hexdigest() for b in texts.cast(pl.Binary).to_list()]
 
 
 def record_keys(item: CatalogItem, frame: pl.DataFrame, identity: str) -> list[str]:

@@ -98,7 +98,7 @@ def prepare_records(
         else pl.Series([None] * frame.height, dtype=pl.String)
     )
     return derived.select(
-        pl.Series("record_key", record_keys(item, frame, IDENTITY)),
+        pl.Series("record_key", record_keys(item, frame, IDENTITY), dtype=pl.String),
         pl.lit(1).alias("version"),
         pl.lit(True).alias("is_current"),
         pl.lit(item.code).alias("item"),
@@ -120,7 +120,7 @@ def prepare_records(
         stored_json.str.replace_all(r',?"[A-Z][A-Z0-9_]*":null', "")
         .str.replace(r"^\{,", "{")
         .alias("fields"),
-        pl.Series("content_hash", sha256_hex(plain_json)),
+        pl.Series("content_hash", sha256_hex(plain_json), dtype=pl.String),
         published.cast(pl.Datetime("us")).alias("published_at"),
         _publication_state(item, published).alias("publication_state"),
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
@@ -151,10 +151,21 @@ class Current:
     status: str
 
 
-def current_versions(session: Session, keys: list[str]) -> dict[str, Current]:
+_CURRENT_SCHEMA: dict[str, Any] = {
+    "record_key": pl.String,
+    "_old_id": pl.Int64,
+    "_old_version": pl.Int64,
+    "_old_hash": pl.String,
+    "_old_published_at": pl.Datetime("us"),
+    "_old_state": pl.String,
+    "_old_status": pl.String,
+}
+
+
+def _current_rows(session: Session, keys: list[str]) -> list[Any]:
     """Current versions of the given record keys, found by a join on a temporary key table."""
     if not keys:
-        return {}
+        return []
     session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_KEYS} (k VARCHAR(64))"))
     session.execute(text(f"DELETE FROM {_KEYS}"))
     insert_frame(session, _KEYS, pl.DataFrame({"k": keys}))
@@ -172,7 +183,12 @@ def current_versions(session: Session, keys: list[str]) -> dict[str, Current]:
         .where(Record.is_current.is_(True))
     ).all()
     session.execute(text(f"DELETE FROM {_KEYS}"))
-    return {row[0]: Current(*row[1:]) for row in rows}
+    return list(rows)
+
+
+def current_versions(session: Session, keys: list[str]) -> dict[str, Current]:
+    """Current versions of the given record keys."""
+    return {row[0]: Current(*row[1:]) for row in _current_rows(session, keys)}
 
 
 def write_versions(session: Session, prepared: pl.DataFrame) -> pl.DataFrame:
@@ -181,45 +197,39 @@ def write_versions(session: Session, prepared: pl.DataFrame) -> pl.DataFrame:
     A superseded version is closed at the moment its successor was recorded.
     """
     now = prepared["recorded_at"][0] if prepared.height else utcnow()
-    keys = prepared["record_key"].to_list()
-    existing = current_versions(session, keys)
-    hashes = prepared["content_hash"].to_list()
-    outcomes: list[str] = []
-    versions: list[int] = []
-    carried: list[datetime | None] = []
-    states: list[str | None] = []
-    statuses: list[str] = []
-    superseded: list[int] = []
-    rows = zip(
-        keys,
-        hashes,
-        prepared["published_at"].to_list(),
-        prepared["publication_state"].to_list(),
-        prepared["status"].to_list(),
-        strict=True,
+    rows = _current_rows(session, prepared["record_key"].to_list())
+    current = pl.DataFrame(rows, schema=_CURRENT_SCHEMA, orient="row")
+    joined = prepared.join(current, on="record_key", how="left", maintain_order="left")
+    old = pl.col("_old_id").is_not_null()
+    changed = old & (pl.col("_old_hash") != pl.col("content_hash"))
+    workflow = pl.col("_old_status").is_in(list(WORKFLOW_STATUSES)).fill_null(False)
+    result = joined.with_columns(
+        pl.when(~old)
+        .then(pl.lit("new"))
+        .when(changed)
+        .then(pl.lit("updated"))
+        .otherwise(pl.lit("unchanged"))
+        .alias(OUTCOME),
+        pl.when(~old)
+        .then(pl.lit(1, dtype=pl.Int64))
+        .otherwise(pl.col("_old_version") + changed.cast(pl.Int64))
+        .alias("version"),
+        # A correction keeps the record's workflow position (published, repaired ...).
+        pl.when(changed)
+        .then(pl.coalesce("published_at", "_old_published_at"))
+        .otherwise(pl.col("published_at"))
+        .alias("published_at"),
+        pl.when(changed)
+        .then(pl.coalesce("_old_state", "publication_state"))
+        .otherwise(pl.col("publication_state"))
+        .alias("publication_state"),
+        pl.when(changed & workflow)
+        .then(pl.col("_old_status"))
+        .otherwise(pl.col("status"))
+        .alias("status"),
     )
-    for key, digest, published, state, status in rows:
-        old = existing.get(key)
-        if old is not None and old.content_hash != digest:
-            # A correction keeps the record's workflow position (published, repaired ...).
-            superseded.append(old.id)
-            published = published or old.published_at
-            state = old.publication_state or state
-            status = old.status if old.status in WORKFLOW_STATUSES else status
-        outcomes.append(
-            "new" if old is None else "unchanged" if old.content_hash == digest else "updated"
-        )
-        versions.append(1 if old is None else old.version + (old.content_hash != digest))
-        carried.append(published)
-        states.append(state)
-        statuses.append(status)
-    result = prepared.with_columns(
-        pl.Series(OUTCOME, outcomes),
-        pl.Series("version", versions),
-        pl.Series("published_at", carried, dtype=pl.Datetime("us")),
-        pl.Series("publication_state", states, dtype=pl.String),
-        pl.Series("status", statuses, dtype=pl.String),
-    )
+    superseded = result.filter(changed)["_old_id"].to_list()
+    result = result.drop(_CURRENT_SCHEMA.keys() - {"record_key"})
     for start in range(0, len(superseded), LOOKUP_CHUNK):
         session.execute(
             update(Record)
