@@ -59,7 +59,7 @@ def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
         if (dtype == pl.String or dtype == pl.Null or dtype.is_integer())
         and ready.height > 1
         and ready[c].n_unique() == 1
-    ]
+    ][: len(ready.columns) - 1]  # at least one bound column: executemany runs once per row
     varying = [c for c in ready.columns if c not in constant]
     names = ", ".join([*varying, *constant])
     values = ", ".join(["?"] * len(varying) + [_sql_literal(ready[c][0]) for c in constant])

@@ -1,0 +1,26 @@
+"""insert_frame: every row arrives, whatever is constant across them."""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from xinyong.db.bulk import insert_frame
+
+
+def test_identical_rows_and_constant_columns_all_arrive(session: Session) -> None:
+    session.execute(text("CREATE TEMPORARY TABLE bulk_probe (a VARCHAR(10), b INTEGER, c TEXT)"))
+    insert_frame(
+        session, "bulk_probe", pl.DataFrame({"a": ["x", "x"], "b": [1, 1], "c": ["o'k"] * 2})
+    )
+    insert_frame(
+        session, "bulk_probe", pl.DataFrame({"a": ["y", "z"], "b": [2, 2], "c": [None, None]})
+    )
+    rows = session.execute(text("SELECT a, b, c FROM bulk_probe ORDER BY a")).all()
+    assert [tuple(r) for r in rows] == [
+        ("x", 1, "o'k"),
+        ("x", 1, "o'k"),
+        ("y", 2, None),
+        ("z", 2, None),
+    ]
