@@ -3,23 +3,26 @@ every check is stored and audited once, and one failing request does not fail it
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from typing import Any
 
 import pytest
 from helpers import ACME, black_list_entry, org
+from psycopg import AsyncConnection
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from xinyong.audit.log import Actor, Event, append_events, verify_chain
+from xinyong.audit.log import Actor, Event, append_events, commit_with_events, verify_chain
 from xinyong.audit.models import AuditEntry
-from xinyong.db.batcher import GroupCommit
+from xinyong.db.batcher import AsyncGroupCommit, GroupCommit
 from xinyong.db.engine import get_engine
 from xinyong.demo.identities import IdentityMaker
-from xinyong.measures.checks import CheckRequest, check_service
+from xinyong.measures.checks import CheckRequest
 from xinyong.measures.models import CreditCheck
+from xinyong.measures.service import check_service, close_check_services
 
 TODAY = date(2026, 11, 22)
 
@@ -38,9 +41,15 @@ def test_concurrent_checks_each_get_their_own_answer_stored_and_audited(
     session.commit()
     codes = [ACME] + [c.uscc or "" for c in clean]
     requests = [_request(codes[n % len(codes)], f"apikey:caller{n}") for n in range(48)]
-    service = check_service(get_engine())
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        answers = list(pool.map(lambda r: service.submit(r).result(timeout=60), requests))
+
+    async def all_at_once() -> list[dict[str, Any]]:
+        service = check_service(get_engine())
+        try:
+            return list(await asyncio.gather(*(service.run(r) for r in requests)))
+        finally:
+            await close_check_services()
+
+    answers = asyncio.run(all_at_once())
 
     for request, answer in zip(requests, answers, strict=True):
         (result,) = answer["results"]
@@ -88,4 +97,39 @@ def test_a_failing_request_fails_alone_and_its_batch_mates_are_committed_once(
         select(AuditEntry.target_id, func.count()).group_by(AuditEntry.target_id)
     ).all()
     assert dict(written) == {"first": 1, "a": 1, "b": 1}
+    assert verify_chain(session)[1] == []
+
+
+def test_on_postgresql_a_failing_request_fails_alone_on_the_event_loop_service(
+    db_url: str, session: Session
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the event-loop service serves PostgreSQL only")
+    conninfo = get_engine().url.set(drivername="postgresql").render_as_string(False)
+
+    async def handler(connection: AsyncConnection[Any], items: list[str]) -> list[str]:
+        if "bad" in items:  # fails before its batch commits, as a failed lookup would
+            raise ValueError("坏请求")
+        await commit_with_events(
+            connection, [Event(Actor("test"), "batch.item", "item", i) for i in items], []
+        )
+        return [i.upper() for i in items]
+
+    async def all_at_once() -> list[Any]:
+        service: AsyncGroupCommit[str, str] = AsyncGroupCommit(conninfo, handler, connections=1)
+        try:
+            names = ("a", "b", "bad", "c", "d")
+            return list(
+                await asyncio.gather(*(service.run(n) for n in names), return_exceptions=True)
+            )
+        finally:
+            await service.close()
+
+    outcomes = asyncio.run(all_at_once())
+    assert outcomes[:2] == ["A", "B"] and outcomes[3:] == ["C", "D"]
+    assert isinstance(outcomes[2], ValueError)
+    written = session.execute(
+        select(AuditEntry.target_id, func.count()).group_by(AuditEntry.target_id)
+    ).all()
+    assert dict(written) == {"a": 1, "b": 1, "c": 1, "d": 1}
     assert verify_chain(session)[1] == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -14,6 +16,7 @@ from xinyong import __version__
 from xinyong.api.routers import catalog, checks, health, ingest, services, subjects
 from xinyong.catalog.registry import get_catalog
 from xinyong.measures.registry import measure_book
+from xinyong.measures.service import close_check_services
 
 DESCRIPTION = """
 信用（xinyong）公共信用信息平台统一接口。
@@ -24,10 +27,17 @@ DESCRIPTION = """
 """
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await close_check_services()
+
+
 def create_app() -> FastAPI:
     get_catalog()  # a broken catalog stops start-up here, naming the file
     measure_book()  # so does a punishment measure without a legal basis
     app = FastAPI(
+        lifespan=_lifespan,
         title="信用 xinyong 公共信用信息平台 API",
         version=__version__,
         description=DESCRIPTION,

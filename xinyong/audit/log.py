@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from psycopg import AsyncConnection
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from xinyong.audit.models import AuditEntry, AuditHead
 from xinyong.clock import utcnow
-from xinyong.db.rows import insert_rows
+from xinyong.db.rows import insert_rows, populate_cte
 
 GENESIS = "0" * 64
 _HEAD_ID = 1
@@ -118,7 +119,54 @@ def append_events(session: Session, events: list[Event]) -> None:
     The head row stays locked until that transaction ends, so a writer appending many events
     (the credit-check service appends a batch per commit) pays for the lock once.
     """
-    seq, prev_hash = _lock_head(session)
+    rows, seq, last_hash = _chain(events, *_lock_head(session))
+    insert_rows(session, _LOG, rows)
+    session.connection().execute(_MOVE_HEAD, {"seq": seq, "hash": last_hash})
+
+
+# Committing events on an async psycopg connection in autocommit mode (PostgreSQL).
+_BEGIN_AND_READ_HEAD_SQL = (
+    f"BEGIN; SELECT last_seq, last_hash FROM audit_head WHERE id = {_HEAD_ID} FOR UPDATE"
+)
+_READ_HEAD_SQL = f"SELECT last_seq, last_hash FROM audit_head WHERE id = {_HEAD_ID} FOR UPDATE"
+_ENSURE_HEAD_SQL = (
+    "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (%(id)s, 0, %(genesis)s) "
+    "ON CONFLICT DO NOTHING"
+)
+_MOVE_HEAD_SQL = "UPDATE audit_head SET last_seq = %(seq)s, last_hash = %(hash)s WHERE id = %(id)s"
+
+
+async def commit_with_events(
+    connection: AsyncConnection[Any],
+    events: list[Event],
+    rows: list[tuple[Table, list[dict[str, Any]]]],
+) -> None:
+    """Insert ``rows`` and append ``events`` in one transaction on an autocommit connection.
+
+    Three round trips: begin and lock the head; insert the rows, the entries and move the
+    head in one statement; commit. A failure rolls the transaction back and is raised.
+    """
+    try:
+        begun = await connection.execute(_BEGIN_AND_READ_HEAD_SQL)
+        begun.nextset()  # past BEGIN's result to the SELECT's
+        head = await begun.fetchone()
+        if head is None:
+            await connection.execute(_ENSURE_HEAD_SQL, {"id": _HEAD_ID, "genesis": GENESIS})
+            head = await (await connection.execute(_READ_HEAD_SQL)).fetchone()
+            assert head is not None
+        entries, seq, last_hash = _chain(events, int(head[0]), str(head[1]))
+        prefix, payloads = populate_cte([*rows, (_LOG, entries)])
+        params = {"seq": seq, "hash": last_hash, "id": _HEAD_ID, **payloads}
+        await connection.execute(prefix + _MOVE_HEAD_SQL, params)
+        await connection.execute("COMMIT")
+    except BaseException:
+        if not connection.broken:
+            await connection.execute("ROLLBACK")
+        raise
+
+
+def _chain(events: list[Event], seq: int, prev_hash: str) -> tuple[list[dict[str, Any]], int, str]:
+    """Number and chain ``events`` after (seq, prev_hash); return the rows and the new head."""
     rows = []
     at = utcnow()
     for event in events:
@@ -126,8 +174,7 @@ def append_events(session: Session, events: list[Event]) -> None:
         row = _entry_row(event, seq, at, prev_hash)
         prev_hash = row["entry_hash"]
         rows.append(row)
-    insert_rows(session, _LOG, rows)
-    session.connection().execute(_MOVE_HEAD, {"seq": seq, "hash": prev_hash})
+    return rows, seq, prev_hash
 
 
 def _entry_row(event: Event, seq: int, at: datetime, prev_hash: str) -> dict[str, Any]:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
+from psycopg import AsyncConnection
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -156,3 +158,85 @@ class GroupCommit(Generic[T, R]):
             raise
         finally:
             session.close()
+
+
+AsyncHandler = Callable[["AsyncConnection[Any]", list[T]], Awaitable[list[R]]]
+
+
+class AsyncGroupCommit(Generic[T, R]):
+    """Group commit on the event loop, for PostgreSQL through async psycopg connections.
+
+    The same contract as ``GroupCommit`` (answers only after the batch committed, a failing
+    batch retried item by item) without threads: requests queue on the loop, and up to
+    ``connections`` flushers each take what is waiting and serve it while the loop goes on
+    reading requests. Connections are in autocommit mode and the handler commits (so it can
+    read before it begins and spend as few round trips as it likes); it must fail only
+    before its commit, or a retried item would be written twice. Bound to the event loop it
+    is first used on.
+    """
+
+    def __init__(
+        self,
+        conninfo: str,
+        handler: AsyncHandler[T, R],
+        max_batch: int = 64,
+        connections: int = 2,
+    ) -> None:
+        self._conninfo = conninfo
+        self._handler = handler
+        self._max_batch = max_batch
+        self._max_flushers = connections
+        self._flushers = 0
+        self._pending: deque[tuple[T, asyncio.Future[R]]] = deque()
+        self._idle: list[AsyncConnection[Any]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, item: T) -> R:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[R] = loop.create_future()
+        self._pending.append((item, waiter))
+        if self._flushers < self._max_flushers:
+            self._flushers += 1
+            task = loop.create_task(self._flush())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await waiter
+
+    async def close(self) -> None:
+        """Close the idle connections (at application shutdown)."""
+        while self._idle:
+            await self._idle.pop().close()
+
+    async def _flush(self) -> None:
+        try:
+            connection = await self._connection()
+        except Exception as exc:  # the database is unreachable: fail what waits
+            self._flushers -= 1
+            while self._pending:
+                _settle_waiters([(self._pending.popleft()[1], exc)])
+            return
+        try:
+            while self._pending:
+                size = min(len(self._pending), self._max_batch)
+                batch = [self._pending.popleft() for _ in range(size)]
+                outcomes = await self._outcomes(connection, [item for item, _ in batch])
+                _settle_waiters([(w, o) for (_, w), o in zip(batch, outcomes, strict=True)])
+        finally:
+            self._flushers -= 1
+            if not connection.broken:
+                self._idle.append(connection)
+
+    async def _connection(self) -> AsyncConnection[Any]:
+        if self._idle:
+            return self._idle.pop()
+        return await AsyncConnection.connect(self._conninfo, autocommit=True)
+
+    async def _outcomes(
+        self, connection: AsyncConnection[Any], items: list[T]
+    ) -> list[R | BaseException]:
+        try:
+            return list(await self._handler(connection, items))
+        except Exception as exc:
+            if len(items) == 1 or connection.broken:
+                return [exc] * len(items)
+            return [o for item in items for o in await self._outcomes(connection, [item])]

@@ -5,27 +5,38 @@ records behind the answer (list entries in force, serious penalties in publicity
 measures the matter maps to, and advise ``restrict``, ``incentivise``, ``note`` or ``clear``.
 Every check is stored and audited with caller, purpose and answer.
 
-Checks are answered in batches (``answer_checks``): the subjects named by code in all the
-requests of a batch are found with one query and their hits with another, and the batch's
-check rows and audit entries are written together. The API serves concurrent callers through
-``check_service``, which groups them into such batches with one commit each.
+Checks are answered in batches (``answer_checks``, and ``answer_checks_async`` for the
+API on PostgreSQL): the subjects named by code in all the requests of a batch are found
+with their hits in one statement (``xinyong.measures.lookup``), and the batch's check rows
+and audit entries are written together. ``xinyong.measures.service`` groups concurrent API
+callers into such batches, one commit each.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
+from psycopg import AsyncConnection
 from sqlalchemy import Engine, Table, select
 from sqlalchemy.orm import Session
 
-from xinyong.audit.log import Actor, Event, append_events
+from xinyong.audit.log import Actor, Event, append_events, commit_with_events
 from xinyong.clock import utcnow
-from xinyong.db.batcher import GroupCommit
+from xinyong.db.engine import session_factory
 from xinyong.db.rows import insert_rows
-from xinyong.measures.lookup import Found, Query, by_code, by_id, classify
+from xinyong.measures.lookup import (
+    Found,
+    Query,
+    by_code,
+    by_code_async,
+    by_id,
+    by_id_async,
+    classify,
+)
 from xinyong.measures.models import CreditCheck
 from xinyong.measures.registry import Measure, measure_book
 from xinyong.subjects.models import Subject
@@ -33,7 +44,6 @@ from xinyong.subjects.service import find_subject, search_subjects, subject_ref
 from xinyong.subjects.views import Audience, shown_code
 
 MAX_SUBJECTS = 100
-CHECK_WORKERS = 2  # batches in flight at once (see xinyong.db.batcher)
 DOCUMENT_FIELDS = ("HM_RDWH", "HB_RDWH", "SX_AH", "YC_LRWH", "CF_WSH")
 SERIOUS_PENALTY = "严重行政处罚"
 
@@ -192,19 +202,55 @@ def _resolve_all(
 ) -> dict[str, _Resolution]:
     """Every query's subject with its hits as of ``today``, or its candidates."""
     coded = by_code(session, queries.values(), today)
-    resolved = {
-        text: _Resolution(coded.get(query.key or ""))
-        if query.valid_code
-        else _resolve_by_name(session, query)
-        for text, query in queries.items()
-    }
-    with_hits = {found.id: found for found in coded.values()}
-    missing = {r.subject.id for r in resolved.values() if r.subject} - set(with_hits)
-    with_hits |= by_id(session, missing, today)
+    named = _resolve_names(session, queries)
+    missing = _missing_hits(coded, named)
+    return _combine(queries, coded, named, by_id(session, missing, today))
+
+
+async def _resolve_all_async(
+    connection: AsyncConnection[Any], engine: Engine, queries: dict[str, Query], today: date
+) -> dict[str, _Resolution]:
+    """``_resolve_all`` for the async service: codes on ``connection``; names (rare, and
+    served by the ORM search) in a thread with their own session."""
+    coded = await by_code_async(connection, queries.values(), today)
+    named: dict[str, _Resolution] = {}
+    if any(not q.valid_code for q in queries.values()):
+        named = await asyncio.to_thread(_resolve_names_in_session, engine, queries)
+    missing = _missing_hits(coded, named)
+    return _combine(queries, coded, named, await by_id_async(connection, missing, today))
+
+
+def _resolve_names(session: Session, queries: dict[str, Query]) -> dict[str, _Resolution]:
     return {
-        text: _Resolution(with_hits[r.subject.id]) if r.subject else r
-        for text, r in resolved.items()
+        text: _resolve_by_name(session, query)
+        for text, query in queries.items()
+        if not query.valid_code
     }
+
+
+def _resolve_names_in_session(engine: Engine, queries: dict[str, Query]) -> dict[str, _Resolution]:
+    with session_factory(engine)() as session:
+        return _resolve_names(session, queries)
+
+
+def _missing_hits(coded: dict[str, Found], named: dict[str, _Resolution]) -> set[int]:
+    """Subjects found by name whose hits the code lookup did not already bring."""
+    have = {found.id for found in coded.values()}
+    return {r.subject.id for r in named.values() if r.subject} - have
+
+
+def _combine(
+    queries: dict[str, Query],
+    coded: dict[str, Found],
+    named: dict[str, _Resolution],
+    by_id_found: dict[int, Found],
+) -> dict[str, _Resolution]:
+    with_hits = {found.id: found for found in coded.values()} | by_id_found
+    resolved = {}
+    for text, query in queries.items():
+        res = _Resolution(coded.get(query.key or "")) if query.valid_code else named[text]
+        resolved[text] = _Resolution(with_hits[res.subject.id]) if res.subject else res
+    return resolved
 
 
 def _results(
@@ -224,29 +270,60 @@ def _results(
 
 def answer_checks(session: Session, requests: list[CheckRequest]) -> list[dict[str, Any]]:
     """Answer, store and audit a batch of checks in the session's transaction."""
-    queries = {text: classify(text) for r in requests for text in r.subjects}
-    answers = []
-    by_day: dict[date, dict[str, _Resolution]] = {}
-    for request in requests:
-        if request.today not in by_day:
-            by_day[request.today] = _resolve_all(session, queries, request.today)
-        results = _results(request, queries, by_day[request.today])
-        answers.append({"check_id": uuid.uuid4().hex, "matter": request.matter, "results": results})
-    _store(session, requests, queries, answers)
+    queries = _classify(requests)
+    by_day = {day: _resolve_all(session, queries, day) for day in {r.today for r in requests}}
+    answers = _answers(requests, queries, by_day)
+    insert_rows(session, _CHECKS, _check_rows(requests, queries, answers))
+    append_events(session, _check_events(requests, answers))
     return answers
+
+
+async def answer_checks_async(
+    connection: AsyncConnection[Any], requests: list[CheckRequest], engine: Engine
+) -> list[dict[str, Any]]:
+    """``answer_checks`` on an async psycopg connection in autocommit mode (PostgreSQL):
+    the reads run on their own, then the check rows and audit entries commit together."""
+    queries = _classify(requests)
+    by_day = {
+        day: await _resolve_all_async(connection, engine, queries, day)
+        for day in {r.today for r in requests}
+    }
+    answers = _answers(requests, queries, by_day)
+    await commit_with_events(
+        connection,
+        _check_events(requests, answers),
+        [(_CHECKS, _check_rows(requests, queries, answers))],
+    )
+    return answers
+
+
+def _classify(requests: list[CheckRequest]) -> dict[str, Query]:
+    return {text: classify(text) for r in requests for text in r.subjects}
+
+
+def _answers(
+    requests: list[CheckRequest],
+    queries: dict[str, Query],
+    by_day: dict[date, dict[str, _Resolution]],
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "check_id": uuid.uuid4().hex,
+            "matter": request.matter,
+            "results": _results(request, queries, by_day[request.today]),
+        }
+        for request in requests
+    ]
 
 
 _CHECKS = cast(Table, CreditCheck.__table__)
 
 
-def _store(
-    session: Session,
-    requests: list[CheckRequest],
-    queries: dict[str, Query],
-    answers: list[dict[str, Any]],
-) -> None:
+def _check_rows(
+    requests: list[CheckRequest], queries: dict[str, Query], answers: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     now = utcnow()
-    rows = [
+    return [
         {
             "id": answer["check_id"],
             "caller": request.actor.name,
@@ -260,25 +337,24 @@ def _store(
         }
         for request, answer in zip(requests, answers, strict=True)
     ]
-    insert_rows(session, _CHECKS, rows)
-    append_events(
-        session,
-        [
-            Event(
-                request.actor,
-                "check.run",
-                "credit_check",
-                answer["check_id"],
-                purpose=request.purpose,
-                detail={
-                    "matter": request.matter,
-                    "subjects": len(request.subjects),
-                    "advice": [r["advice"] for r in answer["results"]],
-                },
-            )
-            for request, answer in zip(requests, answers, strict=True)
-        ],
-    )
+
+
+def _check_events(requests: list[CheckRequest], answers: list[dict[str, Any]]) -> list[Event]:
+    return [
+        Event(
+            request.actor,
+            "check.run",
+            "credit_check",
+            answer["check_id"],
+            purpose=request.purpose,
+            detail={
+                "matter": request.matter,
+                "subjects": len(request.subjects),
+                "advice": [r["advice"] for r in answer["results"]],
+            },
+        )
+        for request, answer in zip(requests, answers, strict=True)
+    ]
 
 
 def run_check(
@@ -293,18 +369,3 @@ def run_check(
     """Answer one check in the session's transaction (the caller commits)."""
     request = check_request(actor, department_id, subjects, matter, purpose, today)
     return answer_checks(session, [request])[0]
-
-
-_services: dict[str, GroupCommit[CheckRequest, dict[str, Any]]] = {}
-
-
-def check_service(engine: Engine) -> GroupCommit[CheckRequest, dict[str, Any]]:
-    """The group-committing check service for ``engine`` (one worker thread, started on use)."""
-    key = engine.url.render_as_string(hide_password=False)
-    service = _services.get(key)
-    if service is None or service.engine is not engine:
-        service = GroupCommit(
-            engine, answer_checks, max_batch=64, workers=CHECK_WORKERS, name="credit-checks"
-        )
-        _services[key] = service
-    return service

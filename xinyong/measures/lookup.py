@@ -13,11 +13,12 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from psycopg import AsyncConnection
 from sqlalchemy import Date, Integer, String, TextualSelect, bindparam, text
 from sqlalchemy.orm import Session
 
 from xinyong.db.base import JsonType
-from xinyong.db.rows import driver_connection, fetch_named
+from xinyong.db.rows import driver_connection, fetch_named, fetch_named_async
 from xinyong.identifiers.check import check_code
 from xinyong.identifiers.resident_id import mask_resident_id
 from xinyong.lists.service import list_types
@@ -154,15 +155,18 @@ def list_of_item() -> dict[str, str]:
     return {kind.item: code for code, kind in list_types().items()}
 
 
-def by_code(session: Session, queries: Iterable[Query], today: date) -> dict[str, Found]:
-    """Subjects (with their hits) by the ``key`` of each valid-code query that names one."""
+def _code_lists(queries: Iterable[Query]) -> dict[str, list[Any]] | None:
+    """The USCC and person-hash lists to look up, or None when no query is a valid code."""
     usccs = sorted({q.key for q in queries if q.code_kind == "uscc" and q.key})
     hashes = sorted({q.key for q in queries if q.code_kind == "resident_id" and q.key})
     if not usccs and not hashes:
-        return {}
+        return None
     # An empty IN list would be rendered as a subquery that makes PostgreSQL scan every
     # subject; a key no subject has keeps both sides index lookups.
-    found = _run(session, _BY_CODE, today, uscc=usccs or [NO_KEY], person_hash=hashes or [NO_KEY])
+    return {"uscc": usccs or [NO_KEY], "person_hash": hashes or [NO_KEY]}
+
+
+def _by_key(found: dict[int, Found]) -> dict[str, Found]:
     keyed = {}
     for subject in found.values():
         keyed[subject.uscc or ""] = subject
@@ -171,22 +175,59 @@ def by_code(session: Session, queries: Iterable[Query], today: date) -> dict[str
     return keyed
 
 
+def by_code(session: Session, queries: Iterable[Query], today: date) -> dict[str, Found]:
+    """Subjects (with their hits) by the ``key`` of each valid-code query that names one."""
+    lists = _code_lists(queries)
+    return _by_key(_run(session, _BY_CODE, today, **lists)) if lists else {}
+
+
 def by_id(session: Session, ids: Iterable[int], today: date) -> dict[int, Found]:
     """Subjects (with their hits) by id."""
     wanted = sorted(set(ids))
     return _run(session, _BY_ID, today, id=wanted) if wanted else {}
 
 
+async def by_code_async(
+    connection: AsyncConnection[Any], queries: Iterable[Query], today: date
+) -> dict[str, Found]:
+    """``by_code`` on an async psycopg connection (PostgreSQL)."""
+    lists = _code_lists(queries)
+    if not lists:
+        return {}
+    rows = await fetch_named_async(connection, _BY_CODE.driver_sql, _params(today, lists))
+    return _by_key(_collect(rows))
+
+
+async def by_id_async(
+    connection: AsyncConnection[Any], ids: Iterable[int], today: date
+) -> dict[int, Found]:
+    """``by_id`` on an async psycopg connection (PostgreSQL)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await fetch_named_async(connection, _BY_ID.driver_sql, _params(today, {"id": wanted}))
+    return _collect(rows)
+
+
+def _params(today: date, lists: dict[str, list[Any]]) -> dict[str, Any]:
+    return {"today": today, "list_items": sorted(list_of_item()), **lists}
+
+
 def _run(
     session: Session, statement: _Statement, today: date, **lists: list[Any]
 ) -> dict[int, Found]:
-    params = {"today": today, "list_items": sorted(list_of_item()), **lists}
+    params = _params(today, lists)
     driver = driver_connection(session)
     rows: Iterable[Any] = (
         fetch_named(driver, statement.driver_sql, params)
         if driver is not None
         else session.connection().execute(statement.portable, params)
     )
+    return _collect(rows)
+
+
+def _collect(rows: Iterable[Any]) -> dict[int, Found]:
+    """Subjects from lookup rows (one row per hit, or one with no record for a clean subject)."""
     found: dict[int, Found] = {}
     for row in rows:
         subject = found.get(row.id)

@@ -17,9 +17,10 @@ from xinyong.api.deps import Caller, get_caller, get_caller_async, get_db
 from xinyong.clock import today
 from xinyong.db.engine import get_engine
 from xinyong.measures import bulk
-from xinyong.measures.checks import CheckError, check_request, check_service
+from xinyong.measures.checks import CheckError, check_request
 from xinyong.measures.feedback import FeedbackError, initiate, report, statistics
 from xinyong.measures.registry import measure_book
+from xinyong.measures.service import check_service
 from xinyong.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["联合奖惩与信用核查"])
