@@ -87,3 +87,17 @@ def test_person_ids_inside_records_are_encrypted_at_rest(session: Session) -> No
     )
     assert resident_id not in dump
     assert "enc:" in dump
+
+
+def test_a_record_pointing_to_a_missing_subject_is_refused(session: Session) -> None:
+    import polars as pl
+    import pytest
+
+    from xinyong.records.store import DanglingReferenceError, check_references
+
+    subject = org(session)
+    check_references(session, pl.DataFrame({"subject_id": [subject.id, subject.id]}))
+    with pytest.raises(DanglingReferenceError):
+        check_references(session, pl.DataFrame({"subject_id": [subject.id, subject.id + 999]}))
+    with pytest.raises(DanglingReferenceError):
+        check_references(session, pl.DataFrame({"batch_id": [424242]}))

@@ -30,27 +30,41 @@ def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(exprs)
 
 
+_TEXT_SPECIAL = ["\\", "\n", "\r", "\t"]
+_TEXT_ESCAPED = ["\\\\", "\\n", "\\r", "\\t"]
+
+
+def _copy(connection: Any, table: str, frame: pl.DataFrame) -> None:
+    """COPY in PostgreSQL's text format: tab-separated, backslash escapes, no quoting (so the
+    JSON columns' many quotes travel as they are, unlike CSV, which doubles them)."""
+    escaped = frame.with_columns(
+        pl.col(name).str.replace_many(_TEXT_SPECIAL, _TEXT_ESCAPED)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
+    buffer = io.BytesIO()
+    escaped.write_csv(
+        buffer,
+        include_header=False,
+        separator="\t",
+        quote_style="never",
+        datetime_format=_DATETIME_FORMAT,
+        date_format="%Y-%m-%d",
+        null_value="\\N",
+    )
+    raw: Any = connection.connection.driver_connection
+    columns = ", ".join(frame.columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write(buffer.getbuffer())
+
+
 def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
     """Append the frame's rows to ``table`` (column names = frame column names)."""
     if frame.height == 0:
         return
     connection = session.connection()
-    columns = ", ".join(frame.columns)
     if connection.dialect.name == "postgresql":
-        buffer = io.BytesIO()
-        frame.write_csv(
-            buffer,
-            include_header=False,
-            datetime_format=_DATETIME_FORMAT,
-            date_format="%Y-%m-%d",
-            null_value="",
-        )
-        raw: Any = connection.connection.driver_connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
-        ):
-            copy.write(buffer.getvalue())
+        _copy(connection, table, frame)
         return
     ready = _sqlite_ready(frame)
     constant = [
