@@ -34,6 +34,7 @@ Outcome = Literal["new", "updated", "unchanged"]
 _KEYS = "xinyong_batch_keys"
 _KEY_TABLE = table(_KEYS, column("k"))
 LOOKUP_CHUNK = 5000
+_JOIN_SETTINGS = ("enable_hashjoin", "enable_mergejoin", "jit")
 SUBJECT_ID, IDENTITY = "_subject_id", "_identity"
 OUTCOME = "_outcome"
 WORKFLOW_STATUSES = (
@@ -171,6 +172,12 @@ def _current_rows(session: Session, keys: list[str]) -> list[Any]:
     session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_KEYS} (k VARCHAR(64))"))
     session.execute(text(f"DELETE FROM {_KEYS}"))
     insert_frame(session, _KEYS, pl.DataFrame({"k": keys}))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Probe the record_key index once per key. Left to itself the planner sorts or hashes
+        # the whole records table for every chunk, which grows with the table (and no JIT).
+        for setting in _JOIN_SETTINGS:
+            session.execute(text(f"SET LOCAL {setting} = off"))
     rows = session.execute(
         select(
             Record.record_key,
@@ -184,6 +191,9 @@ def _current_rows(session: Session, keys: list[str]) -> list[Any]:
         .join(_KEY_TABLE, _KEY_TABLE.c.k == Record.record_key)
         .where(Record.is_current.is_(True))
     ).all()
+    if postgres:
+        for setting in _JOIN_SETTINGS:
+            session.execute(text(f"RESET {setting}"))
     session.execute(text(f"DELETE FROM {_KEYS}"))
     return list(rows)
 
