@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -30,12 +31,6 @@ class Record(Base):
     ``record_key`` identifies the record across versions (a hash of the catalog item and its
     natural-key fields). A correction inserts version n+1 and closes version n by setting
     ``superseded_at``; ``recorded_at``/``superseded_at`` answer "what did it say on date D".
-
-    ``subject_id``, ``department_id`` and ``batch_id`` carry no foreign-key constraints: on
-    PostgreSQL those are checked row by row, which cost more than the whole load of a row's
-    text. Records are written only by ``write_versions``, which checks the references of each
-    chunk with one query per column instead (subjects, departments and batches are never
-    deleted).
     """
 
     __tablename__ = "records"
@@ -50,8 +45,8 @@ class Record(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     item: Mapped[str] = mapped_column(String(64))
-    subject_id: Mapped[int] = mapped_column(Integer)
-    department_id: Mapped[int | None] = mapped_column(Integer)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     decision_date: Mapped[date | None] = mapped_column(Date)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
@@ -65,7 +60,7 @@ class Record(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Dual publicity workflow state (workflow/machines.yaml); None for items without it.
     publication_state: Mapped[str | None] = mapped_column(String(16))
-    batch_id: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     original_row: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

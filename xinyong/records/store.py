@@ -11,14 +11,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 import polars as pl
-from sqlalchemy import Integer, column, func, select, table, text, update
+from sqlalchemy import Integer, column, select, table, text, update
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.models import Department
 from xinyong.catalog.schema import CatalogItem
 from xinyong.clock import utcnow
 from xinyong.db.bulk import among, insert_frame
-from xinyong.ingest.models import Batch
 from xinyong.privacy.ids import IdProtector, get_protector
 from xinyong.records.derive import (
     canonical_fields,
@@ -250,36 +248,8 @@ def write_versions(session: Session, prepared: pl.DataFrame) -> pl.DataFrame:
         )
     session.flush()
     to_insert = result.filter(pl.col(OUTCOME) != "unchanged").drop(OUTCOME)
-    check_references(session, to_insert)
     insert_frame(session, Record.__tablename__, to_insert)
     return result
-
-
-_REFERENCES: tuple[tuple[str, Any], ...] = (
-    ("subject_id", Subject.id),
-    ("department_id", Department.id),
-    ("batch_id", Batch.id),
-)
-
-
-class DanglingReferenceError(ValueError):
-    """A record would point to a subject, department or batch that does not exist."""
-
-
-def check_references(session: Session, frame: pl.DataFrame) -> None:
-    """What the foreign keys would check, once per distinct value instead of once per row."""
-    for name, target in _REFERENCES:
-        if name not in frame.columns:
-            continue
-        wanted = frame[name].drop_nulls().unique().to_list()
-        found = 0
-        for start in range(0, len(wanted), LOOKUP_CHUNK):
-            part = wanted[start : start + LOOKUP_CHUNK]
-            found += session.execute(
-                select(func.count()).where(among(session, target, part, Integer()))
-            ).scalar_one()
-        if found != len(wanted):
-            raise DanglingReferenceError(f"记录引用了不存在的{name}（{len(wanted) - found}个）")
 
 
 @dataclass(frozen=True)
