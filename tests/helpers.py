@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +18,8 @@ from xinyong.demo.identities import IdentityMaker
 from xinyong.records.store import SaveResult, save_record
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import get_or_create_organization, get_or_create_person
+
+T = TypeVar("T")
 
 AUTHORITY = IdentityMaker(random.Random(99)).uscc("11", "440500")
 ACME = "914405007080295548"
@@ -138,3 +143,10 @@ def black_list_entry(session: Session, subject: Subject, until: str) -> None:
         department_id=None,
     )
     session.commit()
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to completion on a fresh event loop in its own thread (the browser
+    tests' Playwright keeps a loop running in the main thread, where asyncio.run refuses)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

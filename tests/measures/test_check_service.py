@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from helpers import ACME, black_list_entry, org
+from helpers import ACME, black_list_entry, org, run_coroutine
 from psycopg import AsyncConnection
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,7 +49,7 @@ def test_concurrent_checks_each_get_their_own_answer_stored_and_audited(
         finally:
             await close_check_services()
 
-    answers = asyncio.run(all_at_once())
+    answers = run_coroutine(all_at_once())
 
     for request, answer in zip(requests, answers, strict=True):
         (result,) = answer["results"]
@@ -125,7 +125,7 @@ def test_on_postgresql_a_failing_request_fails_alone_on_the_event_loop_service(
         finally:
             await service.close()
 
-    outcomes = asyncio.run(all_at_once())
+    outcomes = run_coroutine(all_at_once())
     assert outcomes[:2] == ["A", "B"] and outcomes[3:] == ["C", "D"]
     assert isinstance(outcomes[2], ValueError)
     written = session.execute(
