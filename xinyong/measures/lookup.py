@@ -93,6 +93,7 @@ LEFT JOIN records r
   ON r.subject_id = s.id AND r.is_current AND r.status = 'active'
  AND (r.publicity_end IS NULL OR r.publicity_end > {today})
  AND ({item_is_list} OR (r.item = 'admin_penalty' AND r.severity = 'serious'))
+ AND (r.item <> 'admin_penalty' OR r.severity = 'serious')  -- as ix_records_checkable
 WHERE {where}
 """
 _TYPES: dict[str, Any] = {
