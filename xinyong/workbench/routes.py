@@ -383,8 +383,12 @@ def articles(
     request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> HTMLResponse:
     _need(user, ("admin",))
-    rows = db.execute(select(Article).order_by(Article.updated_at.desc())).scalars().all()
+    rows = _articles(db)
     return page(request, "articles.html", user, rows=rows, kinds=news.KINDS, error=None)
+
+
+def _articles(db: Session) -> list[Article]:
+    return list(db.execute(select(Article).order_by(Article.updated_at.desc())).scalars())
 
 
 @router.post("/articles", response_model=None)
@@ -404,7 +408,7 @@ def save_article(
         news.save_article(db, _actor(user, request), kind, title, body, publish == "yes")
     except news.ArticleError as exc:
         db.rollback()
-        rows = db.execute(select(Article).order_by(Article.updated_at.desc())).scalars().all()
+        rows = _articles(db)
         return page(
             request, "articles.html", user, status=422, rows=rows, kinds=news.KINDS, error=str(exc)
         )
