@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import pytest
+from helpers import run_coroutine
+from psycopg import AsyncConnection
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from xinyong.audit.log import Actor, record_event, verify_chain
+from xinyong.audit.log import Actor, Event, record_event, verify_chain, write_with_events
 from xinyong.audit.models import AuditEntry
+from xinyong.db.engine import get_engine
 
 
 def _write(session: Session, n: int) -> None:
@@ -79,3 +83,36 @@ def test_rewritten_entry_with_recomputed_hash_is_caught(session: Session) -> Non
     session.commit()
     _, problems = verify_chain(session)
     assert [p.seq for p in problems] == [2]
+
+
+def test_on_postgresql_entries_chained_in_the_database_verify_like_entries_chained_here(
+    db_url: str, session: Session
+) -> None:
+    """The check service chains its entries inside PostgreSQL (``audit_append``); the result
+    must be the chain Python computes, whatever the text holds, so verification passes."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("audit_append is a PostgreSQL function")
+    record_event(session, Actor("user:张三", "10.0.0.1"), "record.view", "subject", 7)
+    session.commit()
+    awkward = Event(
+        Actor("apikey:ab12", None),
+        "check.run",
+        "credit_check",
+        "c1",
+        purpose="采购“资格审查”\\ 第2号 '引号'\n换行",
+        detail={"advice": ["restrict"], "说明": "全角／半角 ＡＢＣ", "n": 3},
+    )
+    plain = Event(Actor("system"), "check.run", "credit_check", "c2")
+
+    async def write() -> None:
+        conninfo = get_engine().url.set(drivername="postgresql").render_as_string(False)
+        async with await AsyncConnection.connect(conninfo, autocommit=True) as connection:
+            await write_with_events(connection, [awkward, plain], [])
+
+    run_coroutine(write())
+    record_event(session, Actor("user:李四"), "record.view", "subject", 8)
+    session.commit()
+    entries = session.query(AuditEntry).order_by(AuditEntry.seq).all()
+    assert [e.target_id for e in entries] == ["7", "c1", "c2", "8"]
+    assert entries[1].purpose == awkward.purpose and entries[1].ip is None
+    assert verify_chain(session) == (4, [])

@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from xinyong.audit.log import Actor, Event, append_events, commit_with_events, verify_chain
+from xinyong.audit.log import Actor, Event, append_events, verify_chain, write_with_events
 from xinyong.audit.models import AuditEntry
 from xinyong.db.batcher import AsyncGroupCommit, GroupCommit
 from xinyong.db.engine import get_engine
@@ -110,7 +110,7 @@ def test_on_postgresql_a_failing_request_fails_alone_on_the_event_loop_service(
     async def handler(connection: AsyncConnection[Any], items: list[str]) -> list[str]:
         if "bad" in items:  # fails before its batch commits, as a failed lookup would
             raise ValueError("坏请求")
-        await commit_with_events(
+        await write_with_events(
             connection, [Event(Actor("test"), "batch.item", "item", i) for i in items], []
         )
         return [i.upper() for i in items]

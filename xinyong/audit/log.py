@@ -48,10 +48,17 @@ _DIGESTED = (
 )
 
 
+def _digested_middle(values: Mapping[str, Any]) -> str:
+    """The hashed JSON array without its first (seq) and last (prev_hash) elements."""
+    middle = [values[name] for name in _DIGESTED[1:-1]]
+    middle[0] = middle[0].isoformat(timespec="microseconds")
+    return json.dumps(middle, ensure_ascii=False, separators=(",", ":"))[1:-1]
+
+
 def _digest(values: Mapping[str, Any]) -> str:
-    payload = [values[name] for name in _DIGESTED]
-    payload[1] = payload[1].isoformat(timespec="microseconds")
-    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    """SHA-256 of ``[seq, at, ..., detail, prev_hash]`` as compact JSON (also computed by the
+    PostgreSQL function ``audit_append``, migration 0013, from the same middle)."""
+    data = f'[{int(values["seq"])},{_digested_middle(values)},"{values["prev_hash"]}"]'
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -124,45 +131,33 @@ def append_events(session: Session, events: list[Event]) -> None:
     session.connection().execute(_MOVE_HEAD, {"seq": seq, "hash": last_hash})
 
 
-# Committing events on an async psycopg connection in autocommit mode (PostgreSQL).
-_BEGIN_AND_READ_HEAD_SQL = (
-    f"BEGIN; SELECT last_seq, last_hash FROM audit_head WHERE id = {_HEAD_ID} FOR UPDATE"
-)
-_READ_HEAD_SQL = f"SELECT last_seq, last_hash FROM audit_head WHERE id = {_HEAD_ID} FOR UPDATE"
-_ENSURE_HEAD_SQL = (
-    "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (%(id)s, 0, %(genesis)s) "
-    "ON CONFLICT DO NOTHING"
-)
-_MOVE_HEAD_SQL = "UPDATE audit_head SET last_seq = %(seq)s, last_hash = %(hash)s WHERE id = %(id)s"
+# Writing events from an async psycopg connection in autocommit mode (PostgreSQL).
+_APPEND_SQL = "SELECT audit_append(%(entries)s::json)"
 
 
-async def commit_with_events(
+async def write_with_events(
     connection: AsyncConnection[Any],
     events: list[Event],
     rows: list[tuple[Table, list[dict[str, Any]]]],
 ) -> None:
-    """Insert ``rows`` and append ``events`` in one transaction on an autocommit connection.
+    """Insert ``rows`` and append ``events`` in one statement, hence one transaction, on an
+    autocommit connection: one round trip, and the head lock is held inside the server only.
 
-    Three round trips: begin and lock the head; insert the rows, the entries and move the
-    head in one statement; commit. A failure rolls the transaction back and is raised.
+    The entries are numbered and chained by ``audit_append`` (migration 0013) exactly as
+    ``append_events`` does it. The statement commits whole or fails whole.
     """
-    try:
-        begun = await connection.execute(_BEGIN_AND_READ_HEAD_SQL)
-        begun.nextset()  # past BEGIN's result to the SELECT's
-        head = await begun.fetchone()
-        if head is None:
-            await connection.execute(_ENSURE_HEAD_SQL, {"id": _HEAD_ID, "genesis": GENESIS})
-            head = await (await connection.execute(_READ_HEAD_SQL)).fetchone()
-            assert head is not None
-        entries, seq, last_hash = _chain(events, int(head[0]), str(head[1]))
-        prefix, payloads = populate_cte([*rows, (_LOG, entries)])
-        params = {"seq": seq, "hash": last_hash, "id": _HEAD_ID, **payloads}
-        await connection.execute(prefix + _MOVE_HEAD_SQL, params)
-        await connection.execute("COMMIT")
-    except BaseException:
-        if not connection.broken:
-            await connection.execute("ROLLBACK")
-        raise
+    prefix, payloads = populate_cte(rows)
+    at = utcnow()
+    entries = json.dumps([_pending_entry(event, at) for event in events], ensure_ascii=False)
+    await connection.execute(prefix + _APPEND_SQL, {**payloads, "entries": entries})
+
+
+def _pending_entry(event: Event, at: datetime) -> dict[str, Any]:
+    """An entry's columns with ``at`` as text and the middle of its digest, for ``audit_append``."""
+    row = _entry_columns(event, at)
+    row["digested"] = _digested_middle(row)
+    row["at"] = at.isoformat(timespec="microseconds")
+    return row
 
 
 def _chain(events: list[Event], seq: int, prev_hash: str) -> tuple[list[dict[str, Any]], int, str]:
@@ -177,9 +172,8 @@ def _chain(events: list[Event], seq: int, prev_hash: str) -> tuple[list[dict[str
     return rows, seq, prev_hash
 
 
-def _entry_row(event: Event, seq: int, at: datetime, prev_hash: str) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "seq": seq,
+def _entry_columns(event: Event, at: datetime) -> dict[str, Any]:
+    return {
         "at": at,
         "actor": event.actor.name,
         "action": event.action,
@@ -188,8 +182,11 @@ def _entry_row(event: Event, seq: int, at: datetime, prev_hash: str) -> dict[str
         "ip": event.actor.ip,
         "purpose": event.purpose,
         "detail": json.dumps(event.detail or {}, ensure_ascii=False, sort_keys=True, default=str),
-        "prev_hash": prev_hash,
     }
+
+
+def _entry_row(event: Event, seq: int, at: datetime, prev_hash: str) -> dict[str, Any]:
+    row = {"seq": seq, **_entry_columns(event, at), "prev_hash": prev_hash}
     row["entry_hash"] = _digest(row)
     return row
 

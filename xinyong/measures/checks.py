@@ -24,7 +24,7 @@ from psycopg import AsyncConnection
 from sqlalchemy import Engine, Table, select
 from sqlalchemy.orm import Session
 
-from xinyong.audit.log import Actor, Event, append_events, commit_with_events
+from xinyong.audit.log import Actor, Event, append_events, write_with_events
 from xinyong.clock import utcnow
 from xinyong.db.engine import session_factory
 from xinyong.db.rows import insert_rows
@@ -289,7 +289,7 @@ async def answer_checks_async(
         for day in {r.today for r in requests}
     }
     answers = _answers(requests, queries, by_day)
-    await commit_with_events(
+    await write_with_events(
         connection,
         _check_events(requests, answers),
         [(_CHECKS, _check_rows(requests, queries, answers))],
