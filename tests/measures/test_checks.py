@@ -231,3 +231,25 @@ def test_person_checks_never_store_or_echo_the_id_number(
         str(v) for row in session.execute(text("SELECT * FROM credit_checks")) for v in row
     )
     assert resident_id not in stored
+
+
+def test_a_malformed_check_request_is_refused_naming_the_field(
+    session: Session, client: TestClient
+) -> None:
+    headers = staff_headers(session, ["checks"])
+    missing = client.post(
+        "/api/v1/checks", headers=headers, json={"subjects": [ACME], "matter": "GP"}
+    )
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["body", "purpose"]
+    assert "字段“purpose”：缺少必填字段" in missing.json()["detail"][0]["msg"]
+    not_a_list = client.post(
+        "/api/v1/checks", headers=headers, json={"subjects": ACME, "matter": "GP", "purpose": "p"}
+    )
+    assert not_a_list.status_code == 422 and "应为数组" in not_a_list.json()["detail"][0]["msg"]
+    broken = client.post(
+        "/api/v1/checks",
+        headers={**headers, "Content-Type": "application/json"},
+        content=b'{"subjects": [',
+    )
+    assert broken.status_code == 422 and "不是有效的 JSON" in broken.json()["detail"][0]["msg"]

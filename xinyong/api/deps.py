@@ -6,9 +6,12 @@ import hashlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.service import api_key_for, user_for_session
@@ -141,3 +144,51 @@ async def get_caller_async(request: Request) -> Caller:
         if known is not None:
             return _key_caller_of(known, _client_ip(request))
     return await run_in_threadpool(_caller_with_own_session, request)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+async def json_body(request: Request, model: type[ModelT]) -> ModelT:
+    """The request body parsed and validated as ``model`` in one step (pydantic's JSON parser).
+
+    For hot endpoints: cheaper than a body parameter, which FastAPI decodes with the standard
+    library and then validates. Errors are FastAPI's usual 422, located under ``body``. Such an
+    endpoint declares the body for the OpenAPI page with ``documented_body(model)``.
+    """
+    raw = await request.body()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [_body_error(error) for error in exc.errors(include_url=False)]
+        raise RequestValidationError(errors, body=raw) from None
+
+
+_BODY_ERRORS = {
+    "missing": "缺少必填字段",
+    "json_invalid": "请求体不是有效的 JSON",
+    "json_type": "请求体应为 JSON 对象",
+    "model_type": "请求体应为 JSON 对象",
+    "model_attributes_type": "请求体应为 JSON 对象",
+    "list_type": "应为数组",
+    "string_type": "应为字符串",
+}
+
+
+def _body_error(error: Any) -> dict[str, Any]:
+    """A pydantic error located under ``body``, its message in Chinese naming the field."""
+    where = ".".join(str(part) for part in error["loc"])
+    reason = _BODY_ERRORS.get(error["type"], error["msg"])
+    message = f"字段“{where}”：{reason}" if where else reason
+    return {**error, "loc": ("body", *error["loc"]), "msg": message}
+
+
+def documented_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` describing a JSON body read by ``json_body`` (a flat model)."""
+    schema = model.model_json_schema()
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }

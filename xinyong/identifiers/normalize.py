@@ -14,18 +14,13 @@ class Normalized:
     fixes: list[str] = field(default_factory=list)
 
 
+_HALFWIDTH = {code: code - _FULLWIDTH_OFFSET for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_NO_SPACES = dict.fromkeys(map(ord, _SPACES))
+
+
 def to_halfwidth(text: str) -> str:
     """Turn full-width ASCII (！..～) and the ideographic space into their ASCII forms."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - _FULLWIDTH_OFFSET))
-        elif ch == "\u3000":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALFWIDTH)
 
 
 def normalize_code(raw: str) -> Normalized:
@@ -36,7 +31,7 @@ def normalize_code(raw: str) -> Normalized:
     if half != value:
         fixes.append("全角字符已转为半角")
         value = half
-    stripped = "".join(ch for ch in value if ch not in _SPACES)
+    stripped = value.translate(_NO_SPACES)
     if stripped != value:
         fixes.append("已去除空格")
         value = stripped
