@@ -37,6 +37,7 @@ def test_black_listed_subject_is_restricted_with_legal_basis_then_clear_after_re
     result = answer["results"][0]
     assert result["advice"] == "restrict"
     assert result["hits"][0]["list_type"] == "black_list"
+    assert result["hits"][0]["document"] == "示税失信认〔2025〕1号"
     names = {m["name"]: m for m in result["measures"]}
     assert "限制参加政府采购活动" in names
     assert "政府采购法" in names["限制参加政府采购活动"]["legal_basis"]

@@ -44,8 +44,6 @@ from xinyong.subjects.service import find_subject, search_subjects, subject_ref
 from xinyong.subjects.views import Audience, shown_code
 
 MAX_SUBJECTS = 100
-DOCUMENT_FIELDS = ("HM_RDWH", "HB_RDWH", "SX_AH", "YC_LRWH", "CF_WSH")
-SERIOUS_PENALTY = "严重行政处罚"
 
 
 class CheckError(ValueError):

@@ -17,7 +17,6 @@ from psycopg import AsyncConnection
 from sqlalchemy import Date, Integer, String, TextualSelect, bindparam, text
 from sqlalchemy.orm import Session
 
-from xinyong.db.base import JsonType
 from xinyong.db.rows import driver_connection, fetch_named, fetch_named_async
 from xinyong.identifiers.check import check_code
 from xinyong.identifiers.resident_id import mask_resident_id
@@ -86,8 +85,8 @@ class Found:
 
 _SELECT = """
 SELECT s.id, s.kind, s.uscc, s.name, s.person_hash, s.person_id_masked,
-       r.id AS record_id, r.item, r.fields, r.valid_from, r.decision_date, r.valid_to,
-       r.department_id
+       r.id AS record_id, r.item, {document} AS document, r.valid_from, r.decision_date,
+       r.valid_to, r.department_id
 FROM subjects s
 LEFT JOIN records r
   ON r.subject_id = s.id AND r.is_current AND r.status = 'active'
@@ -105,7 +104,7 @@ _TYPES: dict[str, Any] = {
     "person_id_masked": String,
     "record_id": Integer,
     "item": String,
-    "fields": JsonType,
+    "document": String,
     "valid_from": Date,
     "decision_date": Date,
     "valid_to": Date,
@@ -121,9 +120,19 @@ class _Statement:
     portable: TextualSelect
 
 
+def _document(field_of: str) -> str:
+    """The record's first non-empty document number, read in the database (not its fields)."""
+    fields = ", ".join(f"NULLIF({field_of.format(name)}, '')" for name in DOCUMENT_FIELDS)
+    return f"COALESCE({fields})"
+
+
 def _statement(**lists: Any) -> _Statement:
-    """``lists`` maps a subjects column to the type of the list it is looked up in."""
+    """``lists`` maps a subjects column to the type of the list it is looked up in.
+
+    The psycopg form serves PostgreSQL, the SQLAlchemy form SQLite (their JSON operators
+    differ)."""
     driver_sql = _SELECT.format(
+        document=_document("r.fields ->> '{}'"),
         today="%(today)s",
         item_is_list="r.item = ANY(%(list_items)s)",
         where=" OR ".join(f"s.{column} = ANY(%({column})s)" for column in lists),
@@ -131,6 +140,7 @@ def _statement(**lists: Any) -> _Statement:
     portable = (
         text(
             _SELECT.format(
+                document=_document("json_extract(r.fields, '$.{}')"),
                 today=":today",
                 item_is_list="r.item IN :list_items",
                 where=" OR ".join(f"s.{column} IN :{column}" for column in lists),
@@ -244,13 +254,12 @@ def _collect(rows: Iterable[Any]) -> dict[int, Found]:
 def _hit(row: Any) -> dict[str, Any]:
     list_code = list_of_item().get(row.item)
     since = row.valid_from or row.decision_date
-    fields = row.fields or {}
     return {
         "record_id": row.record_id,
         "item": row.item,
         "list_type": list_code,
         "list_name": list_types()[list_code].name if list_code else SERIOUS_PENALTY,
-        "document": next((fields[f] for f in DOCUMENT_FIELDS if fields.get(f)), None),
+        "document": row.document,
         "since": since.isoformat() if since else None,
         "until": row.valid_to.isoformat() if row.valid_to else None,
         "department_id": row.department_id,
