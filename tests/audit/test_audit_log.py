@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+import asyncpg
 import pytest
 from helpers import run_coroutine
-from psycopg import AsyncConnection
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
@@ -106,8 +106,11 @@ def test_on_postgresql_entries_chained_in_the_database_verify_like_entries_chain
 
     async def write() -> None:
         conninfo = get_engine().url.set(drivername="postgresql").render_as_string(False)
-        async with await AsyncConnection.connect(conninfo, autocommit=True) as connection:
+        connection = await asyncpg.connect(conninfo)
+        try:
             await write_with_events(connection, [awkward, plain], [])
+        finally:
+            await connection.close()
 
     run_coroutine(write())
     record_event(session, Actor("user:李四"), "record.view", "subject", 8)

@@ -9,9 +9,9 @@ import threading
 from datetime import date
 from typing import Any
 
+import asyncpg
 import pytest
 from helpers import ACME, black_list_entry, org, run_coroutine
-from psycopg import AsyncConnection
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -107,7 +107,7 @@ def test_on_postgresql_a_failing_request_fails_alone_on_the_event_loop_service(
         pytest.skip("the event-loop service serves PostgreSQL only")
     conninfo = get_engine().url.set(drivername="postgresql").render_as_string(False)
 
-    async def handler(connection: AsyncConnection[Any], items: list[str]) -> list[str]:
+    async def handler(connection: asyncpg.Connection, items: list[str]) -> list[str]:
         if "bad" in items:  # fails before its batch commits, as a failed lookup would
             raise ValueError("坏请求")
         await write_with_events(

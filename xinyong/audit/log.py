@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from psycopg import AsyncConnection
+import asyncpg
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -131,17 +131,14 @@ def append_events(session: Session, events: list[Event]) -> None:
     session.connection().execute(_MOVE_HEAD, {"seq": seq, "hash": last_hash})
 
 
-# Writing events from an async psycopg connection in autocommit mode (PostgreSQL).
-_APPEND_SQL = "SELECT audit_append(%(entries)s::json)"
-
-
 async def write_with_events(
-    connection: AsyncConnection[Any],
+    connection: asyncpg.Connection,
     events: list[Event],
     rows: list[tuple[Table, list[dict[str, Any]]]],
 ) -> None:
     """Insert ``rows`` and append ``events`` in one statement, hence one transaction, on an
-    autocommit connection: one round trip, and the head lock is held inside the server only.
+    asyncpg connection outside a transaction: one round trip, and the head lock is held
+    inside the server only.
 
     The entries are numbered and chained by ``audit_append`` (migration 0013) exactly as
     ``append_events`` does it. The statement commits whole or fails whole.
@@ -149,7 +146,8 @@ async def write_with_events(
     prefix, payloads = populate_cte(rows)
     at = utcnow()
     entries = json.dumps([_pending_entry(event, at) for event in events], ensure_ascii=False)
-    await connection.execute(prefix + _APPEND_SQL, {**payloads, "entries": entries})
+    append = f"SELECT audit_append(${len(payloads) + 1}::json)"
+    await connection.execute(prefix + append, *payloads, entries)
 
 
 def _pending_entry(event: Event, at: datetime) -> dict[str, Any]:

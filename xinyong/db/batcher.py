@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
-from psycopg import AsyncConnection
+import asyncpg
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -160,19 +160,19 @@ class GroupCommit(Generic[T, R]):
             session.close()
 
 
-AsyncHandler = Callable[["AsyncConnection[Any]", list[T]], Awaitable[list[R]]]
+AsyncHandler = Callable[[asyncpg.Connection, list[T]], Awaitable[list[R]]]
 
 
 class AsyncGroupCommit(Generic[T, R]):
-    """Group commit on the event loop, for PostgreSQL through async psycopg connections.
+    """Group commit on the event loop, for PostgreSQL through asyncpg connections.
 
     The same contract as ``GroupCommit`` (answers only after the batch committed, a failing
     batch retried item by item) without threads: requests queue on the loop, and up to
     ``connections`` flushers each take what is waiting and serve it while the loop goes on
-    reading requests. Connections are in autocommit mode and the handler commits (so it can
-    read before it begins and spend as few round trips as it likes); it must fail only
-    before its commit, or a retried item would be written twice. Bound to the event loop it
-    is first used on.
+    reading requests. Outside an explicit transaction every statement commits on its own, and
+    the handler decides when it writes (so it can read first and spend as few round trips as
+    it likes); it must fail only before its commit, or a retried item would be written twice.
+    Bound to the event loop it is first used on.
     """
 
     def __init__(
@@ -188,7 +188,7 @@ class AsyncGroupCommit(Generic[T, R]):
         self._max_flushers = connections
         self._flushers = 0
         self._pending: deque[tuple[T, asyncio.Future[R]]] = deque()
-        self._idle: list[AsyncConnection[Any]] = []
+        self._idle: list[asyncpg.Connection] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, item: T) -> R:
@@ -223,20 +223,20 @@ class AsyncGroupCommit(Generic[T, R]):
                 _settle_waiters([(w, o) for (_, w), o in zip(batch, outcomes, strict=True)])
         finally:
             self._flushers -= 1
-            if not connection.broken:
+            if not connection.is_closed():
                 self._idle.append(connection)
 
-    async def _connection(self) -> AsyncConnection[Any]:
+    async def _connection(self) -> asyncpg.Connection:
         if self._idle:
             return self._idle.pop()
-        return await AsyncConnection.connect(self._conninfo, autocommit=True)
+        return await asyncpg.connect(self._conninfo)
 
     async def _outcomes(
-        self, connection: AsyncConnection[Any], items: list[T]
+        self, connection: asyncpg.Connection, items: list[T]
     ) -> list[R | BaseException]:
         try:
             return list(await self._handler(connection, items))
         except Exception as exc:
-            if len(items) == 1 or connection.broken:
+            if len(items) == 1 or connection.is_closed():
                 return [exc] * len(items)
             return [o for item in items for o in await self._outcomes(connection, [item])]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from psycopg import AsyncConnection
+import asyncpg
 from sqlalchemy import Engine, Table, select
 from sqlalchemy.orm import Session
 
@@ -206,7 +206,7 @@ def _resolve_all(
 
 
 async def _resolve_all_async(
-    connection: AsyncConnection[Any], engine: Engine, queries: dict[str, Query], today: date
+    connection: asyncpg.Connection, engine: Engine, queries: dict[str, Query], today: date
 ) -> dict[str, _Resolution]:
     """``_resolve_all`` for the async service: codes on ``connection``; names (rare, and
     served by the ORM search) in a thread with their own session."""
@@ -277,10 +277,10 @@ def answer_checks(session: Session, requests: list[CheckRequest]) -> list[dict[s
 
 
 async def answer_checks_async(
-    connection: AsyncConnection[Any], requests: list[CheckRequest], engine: Engine
+    connection: asyncpg.Connection, requests: list[CheckRequest], engine: Engine
 ) -> list[dict[str, Any]]:
-    """``answer_checks`` on an async psycopg connection in autocommit mode (PostgreSQL):
-    the reads run on their own, then the check rows and audit entries commit together."""
+    """``answer_checks`` on an asyncpg connection outside a transaction (PostgreSQL): the
+    reads run on their own, then the check rows and audit entries commit together."""
     queries = _classify(requests)
     by_day = {
         day: await _resolve_all_async(connection, engine, queries, day)

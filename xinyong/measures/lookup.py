@@ -13,11 +13,11 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from psycopg import AsyncConnection
+import asyncpg
 from sqlalchemy import Date, Integer, String, TextualSelect, bindparam, text
 from sqlalchemy.orm import Session
 
-from xinyong.db.rows import driver_connection, fetch_named, fetch_named_async
+from xinyong.db.rows import driver_connection, fetch_named, fetch_named_async, numbered
 from xinyong.identifiers.check import check_code
 from xinyong.identifiers.resident_id import mask_resident_id
 from xinyong.lists.service import list_types
@@ -114,10 +114,13 @@ _TYPES: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class _Statement:
-    """One lookup written once: for psycopg (arrays) and for SQLAlchemy (expanding lists)."""
+    """One lookup written once: for psycopg (arrays), for asyncpg (the same with numbered
+    parameters, named in ``async_names``) and for SQLAlchemy (expanding lists)."""
 
     driver_sql: str
     portable: TextualSelect
+    async_sql: str
+    async_names: tuple[str, ...]
 
 
 def _document(field_of: str) -> str:
@@ -129,8 +132,8 @@ def _document(field_of: str) -> str:
 def _statement(**lists: Any) -> _Statement:
     """``lists`` maps a subjects column to the type of the list it is looked up in.
 
-    The psycopg form serves PostgreSQL, the SQLAlchemy form SQLite (their JSON operators
-    differ)."""
+    The psycopg and asyncpg forms serve PostgreSQL, the SQLAlchemy form SQLite (their JSON
+    operators differ)."""
     driver_sql = _SELECT.format(
         document=_document("r.fields ->> '{}'"),
         today="%(today)s",
@@ -153,7 +156,7 @@ def _statement(**lists: Any) -> _Statement:
         )
         .columns(**_TYPES)
     )
-    return _Statement(driver_sql, portable)
+    return _Statement(driver_sql, portable, *numbered(driver_sql))
 
 
 _BY_CODE = _statement(uscc=String, person_hash=String)
@@ -199,25 +202,30 @@ def by_id(session: Session, ids: Iterable[int], today: date) -> dict[int, Found]
 
 
 async def by_code_async(
-    connection: AsyncConnection[Any], queries: Iterable[Query], today: date
+    connection: asyncpg.Connection, queries: Iterable[Query], today: date
 ) -> dict[str, Found]:
-    """``by_code`` on an async psycopg connection (PostgreSQL)."""
+    """``by_code`` on an asyncpg connection (PostgreSQL)."""
     lists = _code_lists(queries)
-    if not lists:
-        return {}
-    rows = await fetch_named_async(connection, _BY_CODE.driver_sql, _params(today, lists))
-    return _by_key(_collect(rows))
+    return _by_key(await _run_async(connection, _BY_CODE, today, lists)) if lists else {}
 
 
 async def by_id_async(
-    connection: AsyncConnection[Any], ids: Iterable[int], today: date
+    connection: asyncpg.Connection, ids: Iterable[int], today: date
 ) -> dict[int, Found]:
-    """``by_id`` on an async psycopg connection (PostgreSQL)."""
+    """``by_id`` on an asyncpg connection (PostgreSQL)."""
     wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = await fetch_named_async(connection, _BY_ID.driver_sql, _params(today, {"id": wanted}))
-    return _collect(rows)
+    return await _run_async(connection, _BY_ID, today, {"id": wanted}) if wanted else {}
+
+
+async def _run_async(
+    connection: asyncpg.Connection,
+    statement: _Statement,
+    today: date,
+    lists: dict[str, list[Any]],
+) -> dict[int, Found]:
+    params = _params(today, lists)
+    args = [params[name] for name in statement.async_names]
+    return _collect(await fetch_named_async(connection, statement.async_sql, args))
 
 
 def _params(today: date, lists: dict[str, list[Any]]) -> dict[str, Any]:

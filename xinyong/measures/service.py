@@ -1,6 +1,6 @@
 """The credit-check service: concurrent API callers answered in group-committed batches.
 
-On PostgreSQL it runs on the calling event loop over async psycopg connections (no threads,
+On PostgreSQL it runs on the calling event loop over asyncpg connections (no threads,
 no thread wake-ups per request); on SQLite, whose driver is synchronous, on worker threads.
 Either way a caller gets its answer only after the batch holding its check and audit entry
 has committed.
