@@ -1,11 +1,15 @@
-"""The stored JSON of a record's fields: the canonical JSON without its null members."""
+"""The stored JSON of a record's fields (the canonical JSON without its null members) and the
+digests that identify records and their content."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+import polars as pl
+
 from xinyong.catalog.registry import get_catalog
-from xinyong.records.derive import canonical_fields, stored_fields, values_frame
+from xinyong.records.derive import canonical_fields, sha256_hex, stored_fields, values_frame
 
 
 def _without_nulls(text: str) -> dict[str, object]:
@@ -35,3 +39,9 @@ def test_a_row_without_any_value_stores_an_empty_object() -> None:
     item = get_catalog().item("admin_penalty")
     frame = values_frame(item, [{}])
     assert stored_fields(item, frame).to_list() == ["{}"]
+
+
+def test_sha256_hex_gives_the_digests_hashlib_gives() -> None:
+    texts = ["", "abc", "示范市市场监督管理局", '{"CF_WSH":"示市监罚〔2026〕1号"}', "😀\x1f末"]
+    digests = sha256_hex(pl.Series(texts, dtype=pl.String)).to_list()
+    assert digests == [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]

@@ -33,6 +33,17 @@ def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
 
 _TEXT_SPECIAL = ["\\", "\n", "\r", "\t"]
 _TEXT_ESCAPED = ["\\\\", "\\n", "\\r", "\\t"]
+_TEXT_PATTERN = r"[\\\n\r\t]"
+
+
+def _needing_escapes(frame: pl.DataFrame) -> list[str]:
+    """The text columns where some value holds a character COPY's text format escapes (a
+    quick scan; the replacement then runs only on these)."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not texts:
+        return []
+    special = frame.select(pl.col(texts).str.contains(_TEXT_PATTERN).any())
+    return [name for name in texts if special[name][0]]
 
 
 def _copy(connection: Any, table: str, frame: pl.DataFrame) -> None:
@@ -40,8 +51,7 @@ def _copy(connection: Any, table: str, frame: pl.DataFrame) -> None:
     JSON columns' many quotes travel as they are, unlike CSV, which doubles them)."""
     escaped = frame.with_columns(
         pl.col(name).str.replace_many(_TEXT_SPECIAL, _TEXT_ESCAPED)
-        for name, dtype in frame.schema.items()
-        if dtype == pl.String
+        for name in _needing_escapes(frame)
     )
     buffer = io.BytesIO()
     escaped.write_csv(

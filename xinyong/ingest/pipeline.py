@@ -156,12 +156,12 @@ class BatchRun:
         # rejected as duplicates), so current versions need not be looked up.
         self.first_load = not item_has_records(session, item.code)
         self.loaded_rows = 0
-        self._table_rows = self._records_estimate()
         self.indexes = (
             DeferredIndexes(session, Record.__tablename__)
             if DeferredIndexes.available(session)
             else None
         )
+        self._table_rows = self._records_estimate() if self.indexes is not None else 0
 
     def _records_estimate(self) -> int:
         """About how many records exist (the highest id: one index probe, not a count)."""
@@ -381,6 +381,20 @@ class BatchRun:
 
 
 _DONE = object()
+FIRST_CHUNK_ROWS = 10_000
+
+
+def _small_first(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """The first chunk cut to FIRST_CHUNK_ROWS rows (the rest of it follows as a chunk of its
+    own): loading waits for the first staged chunk, so a small one starts it sooner."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    if first.height > FIRST_CHUNK_ROWS:
+        yield first.head(FIRST_CHUNK_ROWS)
+        first = first.slice(FIRST_CHUNK_ROWS)
+    yield first
+    yield from chunks
 
 
 def _ahead(
@@ -488,7 +502,7 @@ def _run(
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )
-    with closing(_ahead(run.stage, chunks)) as staged_chunks:
+    with closing(_ahead(run.stage, _small_first(chunks))) as staged_chunks:
         for staged in staged_chunks:
             run.load(staged)
             if progress:

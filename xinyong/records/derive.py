@@ -6,11 +6,11 @@ code sets), so that a single save and a bulk load of millions of rows share one 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
 import polars as pl
+import polars_hash as plh
 
 from xinyong.catalog.schema import CatalogItem, FieldType
 from xinyong.publicity.periods import TIER_ORDER, penalty_rules
@@ -162,13 +162,13 @@ def stored_fields(item: CatalogItem, frame: pl.DataFrame) -> pl.Series:
     return frame.select(json.alias("json"))["json"]
 
 
-def sha256_hex(texts: pl.Series) -> list[str]:
-    """SHA-256 (hex) of each text's UTF-8 bytes."""
-    sha256 = hashlib.sha256
-    return [sha256(b).hexdigest() for b in texts.cast(pl.Binary).to_list()]
+def sha256_hex(texts: pl.Series) -> pl.Series:
+    """SHA-256 (hex) of each text's UTF-8 bytes, computed in Rust (polars-hash) outside the
+    GIL; the same digests as ``hashlib.sha256(text.encode()).hexdigest()``."""
+    return pl.DataFrame({"t": texts}).select(plh.col("t").chash.sha2_256())["t"]
 
 
-def record_keys(item: CatalogItem, frame: pl.DataFrame, identity: str) -> list[str]:
+def record_keys(item: CatalogItem, frame: pl.DataFrame, identity: str) -> pl.Series:
     """Identity of each record across versions: item plus natural-key values."""
     parts = [pl.lit(item.code)] + [
         pl.col(identity) if code == "subject" else pl.col(code).cast(pl.String).fill_null("")

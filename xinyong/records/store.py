@@ -100,7 +100,7 @@ def prepare_records(
         else pl.Series([None] * frame.height, dtype=pl.String)
     )
     return derived.select(
-        pl.Series("record_key", record_keys(item, frame, IDENTITY), dtype=pl.String),
+        record_keys(item, frame, IDENTITY).alias("record_key"),
         pl.lit(1).alias("version"),
         pl.lit(True).alias("is_current"),
         pl.lit(item.code).alias("item"),
@@ -120,7 +120,7 @@ def prepare_records(
         "severity",
         "amount_yuan",
         stored_json.alias("fields"),
-        pl.Series("content_hash", sha256_hex(plain_json), dtype=pl.String),
+        sha256_hex(plain_json).alias("content_hash"),
         published.cast(pl.Datetime("us")).alias("published_at"),
         _publication_state(item, published).alias("publication_state"),
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
