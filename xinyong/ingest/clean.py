@@ -378,9 +378,9 @@ def amount_flags(item: CatalogItem) -> list[Issue]:
     cols = item.columns
     if not (cols.amount_wan and cols.penalty_content):
         return []
-    text = pl.col(cols.penalty_content)
-    number = text.str.extract(_AMOUNT_IN_TEXT, 1).cast(pl.Float64, strict=False)
-    unit = text.str.extract(_AMOUNT_IN_TEXT, 2)
+    found = pl.col(cols.penalty_content).str.extract_groups(_AMOUNT_IN_TEXT)  # one regex pass
+    number = found.struct.field("1").cast(pl.Float64, strict=False)
+    unit = found.struct.field("2")
     in_yuan = pl.when(unit == "万元").then(number * 10000).otherwise(number)
     declared = pl.col(cols.amount_wan).cast(pl.Float64, strict=False) * 10000
     f = item.field(cols.amount_wan)
