@@ -168,7 +168,7 @@ class BatchRun:
         return int(self.session.execute(select(func.max(Record.id))).scalar_one() or 0)
 
     def _defer_indexes_when_large(self) -> None:
-        """From the second chunk on, once the batch has loaded as many rows as the table held
+        """From the second chunk on, once the batch has inserted as many rows as the table held
         before it, rebuilding the secondary indexes at the end costs less than keeping them."""
         if self.indexes is None or self.loaded_rows == 0:
             return
@@ -310,8 +310,8 @@ class BatchRun:
         subject_ids = self.linker.resolve(staged.subjects)
         prepared = staged.prepared.with_columns(subject_ids.alias("subject_id"))
         written = write_versions(self.session, prepared, all_new=self.first_load)
-        self.loaded_rows += prepared.height
         outcomes = Counter(written[OUTCOME].to_list())
+        self.loaded_rows += outcomes["new"] + outcomes["updated"]  # rows inserted
         self.result.new += outcomes["new"]
         self.result.updated += outcomes["updated"]
         self.result.unchanged += outcomes["unchanged"]
