@@ -4,8 +4,9 @@ beside a raw bulk load of the same file in the same run.
     python bench/ingest.py [--rows N] [--skip-sqlite] [--skip-pg]
 
 Raw baselines: PostgreSQL — psql \\copy into an unindexed all-text table; SQLite — executemany
-of the raw rows into an all-text table. Prints rows/s and the ratio full / raw (targets for
-1,000,000 rows: at most 2.0 on PostgreSQL, 2.5 on SQLite). Numbers only; nothing fails.
+of the raw rows into an all-text table. Prints rows/s, the ratio full / raw (targets for
+1,000,000 rows: at most 2.0 on PostgreSQL, 2.5 on SQLite) and the peak memory of the process
+so far (max_rss, cumulative: the PostgreSQL line covers both runs). Numbers only; nothing fails.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import sqlite3
 import subprocess
 import tempfile
@@ -161,10 +163,16 @@ def raw_pg(path: Path, database: str) -> float:
     return time.perf_counter() - started
 
 
+def max_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def report(label: str, rows: int, full_s: float, raw_s: float, counts: dict[str, int]) -> None:
     print(
         f"{label:<11} rows={rows:>9}  full={full_s:7.1f}s ({rows / full_s:9.0f} rows/s)  "
-        f"raw={raw_s:6.1f}s ({rows / raw_s:9.0f} rows/s)  ratio={full_s / raw_s:4.2f}  {counts}"
+        f"raw={raw_s:6.1f}s ({rows / raw_s:9.0f} rows/s)  ratio={full_s / raw_s:4.2f}  "
+        f"max_rss={max_rss_mb():.0f}MB  {counts}"
     )
 
 

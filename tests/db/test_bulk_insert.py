@@ -24,3 +24,13 @@ def test_identical_rows_and_constant_columns_all_arrive(session: Session) -> Non
         ("y", 2, None),
         ("z", 2, None),
     ]
+
+
+def test_tabs_newlines_and_backslashes_arrive_as_sent(session: Session) -> None:
+    session.execute(text("CREATE TEMPORARY TABLE bulk_text (n INTEGER, a TEXT, b TEXT)"))
+    values = ["tab\there", "line\nbreak\r\n", "back\\slash \\N", "plain"]
+    insert_frame(
+        session, "bulk_text", pl.DataFrame({"n": [0, 1, 2, 3], "a": values, "b": ["x"] * 4})
+    )
+    rows = session.execute(text("SELECT a, b FROM bulk_text ORDER BY n")).all()
+    assert [tuple(r) for r in rows] == [(v, "x") for v in values]

@@ -336,3 +336,17 @@ def test_original_row_is_kept_where_the_fields_do_not_give_the_row_back(
         assert ("；".join(value) if isinstance(value, list) else value) == expected, code
     assert stored[fixed["行政处罚决定书文号"]].original_row[11] == "2026/5/1"
     assert stored[extra["行政处罚决定书文号"]].original_row[-1] == "A-17"
+
+
+def test_a_fine_that_disagrees_with_the_decision_text_is_flagged_but_accepted(
+    session: Session, tmp_path: Path
+) -> None:
+    rows = [
+        good_row(0),  # 罚款人民币2000元 and 0.2 万元 agree
+        good_row(1, **{"处罚内容": "罚款人民币3000元"}),  # 3000 元 against 0.2 万元
+        good_row(2, **{"处罚内容": "罚款0.2万元"}),  # the same fine written in 万元
+        good_row(3, **{"处罚内容": "罚款1万元", "罚款金额（万元）": "0.5"}),
+        good_row(4, **{"处罚内容": "警告并罚款"}),  # no amount in the text: nothing to compare
+    ]
+    result = run(session, write_csv(tmp_path / "p.csv", rows))
+    assert (result.accepted, result.rejected, result.flagged) == (5, 0, 2)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import polars as pl
-from sqlalchemy import String, any_, literal
+from sqlalchemy import String, any_, func, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,17 @@ def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
 
 _TEXT_SPECIAL = ["\\", "\n", "\r", "\t"]
 _TEXT_ESCAPED = ["\\\\", "\\n", "\\r", "\\t"]
+_TEXT_PATTERN = r"[\\\n\r\t]"
+
+
+def _needing_escapes(frame: pl.DataFrame) -> list[str]:
+    """The text columns where some value holds a character COPY's text format escapes (a
+    quick scan; the replacement then runs only on these)."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not texts:
+        return []
+    special = frame.select(pl.col(texts).str.contains(_TEXT_PATTERN).any())
+    return [name for name in texts if special[name][0]]
 
 
 def _copy(connection: Any, table: str, frame: pl.DataFrame) -> None:
@@ -39,8 +51,7 @@ def _copy(connection: Any, table: str, frame: pl.DataFrame) -> None:
     JSON columns' many quotes travel as they are, unlike CSV, which doubles them)."""
     escaped = frame.with_columns(
         pl.col(name).str.replace_many(_TEXT_SPECIAL, _TEXT_ESCAPED)
-        for name, dtype in frame.schema.items()
-        if dtype == pl.String
+        for name in _needing_escapes(frame)
     )
     buffer = io.BytesIO()
     escaped.write_csv(
@@ -70,9 +81,7 @@ def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
     constant = [
         c
         for c, dtype in ready.schema.items()
-        if (dtype == pl.String or dtype == pl.Null or dtype.is_integer())
-        and ready.height > 1
-        and ready[c].n_unique() == 1
+        if (dtype == pl.String or dtype == pl.Null or dtype.is_integer()) and _is_constant(ready[c])
     ][: len(ready.columns) - 1]  # at least one bound column: executemany runs once per row
     varying = [c for c in ready.columns if c not in constant]
     names = ", ".join([*varying, *constant])
@@ -82,6 +91,14 @@ def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
         f"INSERT INTO {table} ({names}) VALUES ({values})",
         zip(*(ready[c].to_list() for c in varying), strict=True),
     )
+
+
+def _is_constant(values: pl.Series) -> bool:
+    """The same value (or null) in every row of a series of at least two; most varying
+    columns differ already in their first two rows, which spares hashing them whole."""
+    if len(values) < 2 or values[0] != values[1]:
+        return False
+    return values.n_unique() == 1
 
 
 def _sql_literal(value: Any) -> str:
@@ -95,8 +112,51 @@ def _sql_literal(value: Any) -> str:
 
 
 def among(session: Session, column: Any, values: list[Any], item_type: Any = None) -> Any:
-    """``column IN values``; on PostgreSQL one array parameter instead of one per value."""
+    """``column IN values`` with one parameter instead of one per value: an array on
+    PostgreSQL, a JSON array read by ``json_each`` on SQLite (thousands of bound values cost
+    more to compile than the query takes to run)."""
     if session.get_bind().dialect.name == "postgresql":
         array = postgresql.ARRAY(item_type if item_type is not None else String())
         return column == any_(literal(values, type_=array))
-    return column.in_(values)
+    listed = func.json_each(literal(json.dumps(values, ensure_ascii=False), String()))
+    return column.in_(select(listed.table_valued("value").c.value))
+
+
+class DeferredIndexes:
+    """A table's secondary indexes, dropped for a large load and built again before commit.
+
+    SQLite only: building an index once from sorted rows costs far less than keeping it up to
+    date row by row. DDL is transactional in SQLite, so the drop and the rebuild belong to the
+    load's transaction: killed midway, the indexes are still there; other connections keep
+    reading their snapshot (WAL), and writers wait for the load's lock as they do anyway.
+    Indexes behind constraints (UNIQUE) are kept. Not on PostgreSQL, where DROP INDEX would
+    lock readers out of the table until commit.
+    """
+
+    def __init__(self, session: Session, table: str) -> None:
+        self.session = session
+        self.table = table
+        self.dropped: list[str] = []
+
+    @staticmethod
+    def available(session: Session) -> bool:
+        return session.get_bind().dialect.name == "sqlite"
+
+    def drop(self) -> None:
+        if self.dropped:
+            return
+        connection = self.session.connection()
+        indexes = connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_schema "
+            "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (self.table,),
+        ).all()
+        for name, _ in indexes:
+            connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        self.dropped = [sql for _, sql in indexes]
+
+    def restore(self) -> None:
+        connection = self.session.connection()
+        for sql in self.dropped:
+            connection.exec_driver_sql(sql)
+        self.dropped = []

@@ -378,9 +378,9 @@ def amount_flags(item: CatalogItem) -> list[Issue]:
     cols = item.columns
     if not (cols.amount_wan and cols.penalty_content):
         return []
-    text = pl.col(cols.penalty_content)
-    number = text.str.extract(_AMOUNT_IN_TEXT, 1).cast(pl.Float64, strict=False)
-    unit = text.str.extract(_AMOUNT_IN_TEXT, 2)
+    found = pl.col(cols.penalty_content).str.extract_groups(_AMOUNT_IN_TEXT)  # one regex pass
+    number = found.struct.field("1").cast(pl.Float64, strict=False)
+    unit = found.struct.field("2")
     in_yuan = pl.when(unit == "万元").then(number * 10000).otherwise(number)
     declared = pl.col(cols.amount_wan).cast(pl.Float64, strict=False) * 10000
     f = item.field(cols.amount_wan)
@@ -449,9 +449,14 @@ def clean_chunk(
     with_raw = with_raw.with_columns([_none().alias(name) for name in missing])
     plain = [(f, _typed(f, catalog)) for f in item.fields if f.type not in IDENTIFIER_TYPES]
     ids = [f for f in item.fields if f.type in IDENTIFIER_TYPES]
-    stage = with_raw.with_columns(
-        [c.value.alias(f.code) for f, c in plain]
-        + [_normalized_code(pl.col(f"_raw_{f.code}")).alias(f.code) for f in ids]
+    # Lazily, so that subexpressions the fields share (trimmed, half-width text) run once.
+    stage = (
+        with_raw.lazy()
+        .with_columns(
+            [c.value.alias(f.code) for f, c in plain]
+            + [_normalized_code(pl.col(f"_raw_{f.code}")).alias(f.code) for f in ids]
+        )
+        .collect()
     )
     checks = [c for _, c in plain]
     for f in ids:
@@ -478,12 +483,17 @@ def _with_issue_lists(
     conditions = [i.when for i in (*errors, *fixes, *flags)]
     fired = pl.any_horizontal(conditions) if conditions else pl.lit(False)
     indexed = stage.with_row_index(index)
-    mask = indexed.select(fired.alias("m"))["m"]
-    worded = indexed.filter(mask).select(
-        index,
-        _issue_list(errors).alias(ERRORS),
-        _issue_list(fixes).alias(FIXES),
-        _issue_list(flags).alias(FLAGS),
+    mask = indexed.lazy().select(fired.alias("m")).collect()["m"]
+    worded = (
+        indexed.filter(mask)
+        .lazy()
+        .select(
+            index,
+            _issue_list(errors).alias(ERRORS),
+            _issue_list(fixes).alias(FIXES),
+            _issue_list(flags).alias(FLAGS),
+        )
+        .collect()
     )
     empty = pl.lit([], dtype=pl.List(pl.String))
     return (

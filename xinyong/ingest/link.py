@@ -25,6 +25,7 @@ from xinyong.subjects.models import Subject, SubjectName
 from xinyong.subjects.service import NATURAL_PERSON, person_columns
 
 LOOKUP_CHUNK = 20000
+_KNOWN_ORGS: dict[str, Any] = {"code": pl.String, "sid": pl.Int64, "stored": pl.String}
 _ORG, _PERSON = "_org_code", "_person_code"
 LINK_ERROR = "_link_error"
 _LINKABLE = "_linkable"
@@ -97,8 +98,9 @@ class Linker:
         self.department_id = department_id
         self.stats = LinkStats()
         self._open_cases: set[tuple[str, str, str]] = set()
-        # Subjects resolved earlier in this batch: code -> (id, stored name); ID -> digest.
-        self._orgs: dict[str, tuple[int, str]] = {}
+        # Organizations resolved earlier in this batch (code, subject id, stored name), and
+        # the keyed hash of each resident ID seen.
+        self._orgs = pl.DataFrame(schema=_KNOWN_ORGS)
         self._digests: dict[str, str] = {}
 
     # -- organizations ----------------------------------------------------------------------
@@ -184,51 +186,51 @@ class Linker:
                 if code and name and other_code != code:
                     self._open("name_with_two_codes", code, name, other_code, other_name, sid)
 
-    def link_organizations(self, pairs: pl.DataFrame) -> dict[str, int]:
-        """pairs: distinct (_org_code, name) of the batch; returns code -> subject id."""
+    def _know_orgs(self, found: dict[str, tuple[int, str]]) -> None:
+        if found:
+            rows = [(code, sid, name) for code, (sid, name) in found.items()]
+            known = pl.DataFrame(rows, schema=_KNOWN_ORGS, orient="row")
+            self._orgs = pl.concat([self._orgs, known])
+
+    def link_organizations(self, pairs: pl.DataFrame) -> pl.DataFrame:
+        """pairs: distinct (_org_code, name) of the batch; returns (code, sid) for each code.
+
+        Codes seen earlier in the batch are found in a frame by a join, so a chunk whose
+        subjects are all known costs no query and no Python loop over its rows.
+        """
         code_col, name_col = pairs.columns
         pairs = pairs.rename({code_col: "code", name_col: "name"})
         firsts = pairs.unique("code", keep="first", maintain_order=True)
-        unseen = [c for c in firsts["code"].to_list() if c not in self._orgs]
+        unseen = firsts.join(self._orgs, on="code", how="anti")["code"].to_list()
         if unseen:
-            self._orgs.update(self._existing_orgs(unseen))
-            new = firsts.filter(
-                pl.col("code").is_in(unseen) & ~pl.col("code").is_in(list(self._orgs))
-            )
-            if new.height:
-                names = dict(new.iter_rows())
+            found = self._existing_orgs(unseen)
+            missing = [c for c in unseen if c not in found]
+            if missing:
+                names = dict(firsts.filter(pl.col("code").is_in(missing)).iter_rows())
                 self._names_with_other_codes(names)
-                self._orgs.update(self._create_orgs(names))
-        codes = firsts["code"].to_list()
-        existing = {code: self._orgs[code] for code in codes}
-        stored = pl.DataFrame(
-            {"code": codes, "stored": [existing[c][1] for c in codes]},
-            schema={"code": pl.String, "stored": pl.String},
-        )
-        differing = pairs.join(stored, on="code", how="left").filter(
-            pl.col("name") != pl.col("stored")
-        )
-        for code, name, stored_name in differing.iter_rows():
+                found.update(self._create_orgs(names))
+            self._know_orgs(found)
+        existing = firsts.join(self._orgs, on="code", how="left", maintain_order="left")
+        differing = pairs.join(
+            existing.select("code", "sid", "stored"), on="code", how="left"
+        ).filter(pl.col("name") != pl.col("stored"))
+        for code, name, sid, stored_name in differing.iter_rows():
             if name_key(name) != name_key(stored_name):
-                self._open("code_with_two_names", code, name, None, stored_name, existing[code][0])
-        self._same_name_two_codes(firsts, existing)
-        return {code: sid for code, (sid, _) in existing.items()}
+                self._open("code_with_two_names", code, name, None, stored_name, sid)
+        self._same_name_two_codes(existing)
+        return existing.select("code", "sid")
 
-    def _same_name_two_codes(
-        self, firsts: pl.DataFrame, existing: dict[str, tuple[int, str]]
-    ) -> None:
+    def _same_name_two_codes(self, firsts: pl.DataFrame) -> None:
         """Within the chunk: one name (by name_key) arriving with several codes."""
         keyed = firsts.with_columns(name_key_expr(pl.col("name")).alias("key"))
         shared = keyed.filter(pl.col("key").is_duplicated())
-        codes_of: dict[str, list[tuple[str, str]]] = {}
-        for code, name, _ in shared.iter_rows():
-            codes_of.setdefault(name_key(name), []).append((code, name))
+        codes_of: dict[str, list[tuple[str, str, int]]] = {}
+        for code, name, sid in shared.select("code", "name", "sid").iter_rows():
+            codes_of.setdefault(name_key(name), []).append((code, name, sid))
         for entries in codes_of.values():
-            first_code, first_name = entries[0]
-            for other, name in entries[1:]:
-                self._open(
-                    "name_with_two_codes", other, name, first_code, first_name, existing[other][0]
-                )
+            first_code, first_name, _ = entries[0]
+            for other, name, sid in entries[1:]:
+                self._open("name_with_two_codes", other, name, first_code, first_name, sid)
 
     # -- natural persons --------------------------------------------------------------------
     def person_digests(self, codes: pl.Series) -> dict[str, str]:
@@ -317,9 +319,15 @@ class Linker:
         person_ids = self.link_persons(people.select(_PERSON, name_col).unique(maintain_order=True))
         person_sid = {code: sid for code, (sid, _) in person_ids.items()}
         self._remember_registration_numbers(orgs, org_ids)
-        return frame.select(
+        with_orgs = frame.join(
+            org_ids.rename({"code": _ORG, "sid": "_org_sid"}),
+            on=_ORG,
+            how="left",
+            maintain_order="left",
+        )
+        return with_orgs.select(
             pl.coalesce(
-                pl.col(_ORG).replace_strict(org_ids, default=None, return_dtype=pl.Int64),
+                pl.col("_org_sid"),
                 pl.col(_PERSON).replace_strict(person_sid, default=None, return_dtype=pl.Int64),
             ).alias(SUBJECT_ID)
         ).to_series()
@@ -330,15 +338,14 @@ class Linker:
         subject_ids = self.resolve(identified)
         return identified.with_columns(subject_ids)
 
-    def _remember_registration_numbers(self, orgs: pl.DataFrame, org_ids: dict[str, int]) -> None:
+    def _remember_registration_numbers(self, orgs: pl.DataFrame, org_ids: pl.DataFrame) -> None:
         """Keep the old business registration number (工商注册号) so it stays searchable."""
         column = self.item.subject.registration_number
         if not column or column not in orgs.columns:
             return
         pairs = orgs.filter(pl.col(column).is_not_null()).select(_ORG, column).unique(_ORG)
-        rows = [
-            {"sid": org_ids[code], "reg": reg} for code, reg in pairs.iter_rows() if code in org_ids
-        ]
+        known = pairs.join(org_ids.rename({"code": _ORG}), on=_ORG, how="inner")
+        rows = [{"sid": sid, "reg": reg} for reg, sid in known.select(column, "sid").iter_rows()]
         if rows:
             table: Any = Subject.__table__
             self.session.execute(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
@@ -29,6 +29,7 @@ from xinyong.catalog.registry import Catalog, get_catalog
 from xinyong.catalog.schema import CatalogItem
 from xinyong.clock import today as current_day
 from xinyong.clock import utcnow
+from xinyong.db.bulk import DeferredIndexes
 from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
@@ -36,10 +37,12 @@ from xinyong.ingest.models import Batch
 from xinyong.ingest.readers import ROW_NUMBER, OpenedFile, SourceFile, open_file, rows_frame
 from xinyong.ingest.rejects import ERROR_COLUMN, rejected_path, write_rejected
 from xinyong.privacy.ids import get_protector
+from xinyong.records.models import Record
 from xinyong.records.store import (
     OUTCOME,
     SUBJECT_ID,
     encrypt_column,
+    item_has_records,
     prepare_records,
     write_versions,
 )
@@ -149,6 +152,28 @@ class BatchRun:
         self._departments = self._department_ids()
         self._now = utcnow()
         self.checker = CodeChecker(self.today)
+        # No record of the item yet: every key is new (keys repeated within the batch are
+        # rejected as duplicates), so current versions need not be looked up.
+        self.first_load = not item_has_records(session, item.code)
+        self.loaded_rows = 0
+        self.indexes = (
+            DeferredIndexes(session, Record.__tablename__)
+            if DeferredIndexes.available(session)
+            else None
+        )
+        self._table_rows = self._records_estimate() if self.indexes is not None else 0
+
+    def _records_estimate(self) -> int:
+        """About how many records exist (the highest id: one index probe, not a count)."""
+        return int(self.session.execute(select(func.max(Record.id))).scalar_one() or 0)
+
+    def _defer_indexes_when_large(self) -> None:
+        """From the second chunk on, once the batch has inserted as many rows as the table held
+        before it, rebuilding the secondary indexes at the end costs less than keeping them."""
+        if self.indexes is None or self.loaded_rows == 0:
+            return
+        if self.loaded_rows >= self._table_rows:
+            self.indexes.drop()
 
     def _department_ids(self) -> dict[str, int]:
         rows = self.session.execute(select(Department.uscc, Department.id)).all()
@@ -281,9 +306,12 @@ class BatchRun:
 
     def load(self, staged: _Staged) -> None:
         """Resolve the staged rows' subjects and write their versions (the database part)."""
+        self._defer_indexes_when_large()
         subject_ids = self.linker.resolve(staged.subjects)
         prepared = staged.prepared.with_columns(subject_ids.alias("subject_id"))
-        outcomes = Counter(write_versions(self.session, prepared)[OUTCOME].to_list())
+        written = write_versions(self.session, prepared, all_new=self.first_load)
+        outcomes = Counter(written[OUTCOME].to_list())
+        self.loaded_rows += outcomes["new"] + outcomes["updated"]  # rows inserted
         self.result.new += outcomes["new"]
         self.result.updated += outcomes["updated"]
         self.result.unchanged += outcomes["unchanged"]
@@ -325,6 +353,8 @@ class BatchRun:
             )
 
     def finish(self, rejected_dir: Path | None, started: float) -> IngestResult:
+        if self.indexes is not None:
+            self.indexes.restore()
         r = self.result
         r.unknown_columns = self.headers.unknown
         r.ignored_columns = self.headers.ignored
@@ -351,6 +381,20 @@ class BatchRun:
 
 
 _DONE = object()
+FIRST_CHUNK_ROWS = 10_000
+
+
+def _small_first(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """The first chunk cut to FIRST_CHUNK_ROWS rows (the rest of it follows as a chunk of its
+    own): loading waits for the first staged chunk, so a small one starts it sooner."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    if first.height > FIRST_CHUNK_ROWS:
+        yield first.head(FIRST_CHUNK_ROWS)
+        first = first.slice(FIRST_CHUNK_ROWS)
+    yield first
+    yield from chunks
 
 
 def _ahead(
@@ -458,7 +502,7 @@ def _run(
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )
-    with closing(_ahead(run.stage, chunks)) as staged_chunks:
+    with closing(_ahead(run.stage, _small_first(chunks))) as staged_chunks:
         for staged in staged_chunks:
             run.load(staged)
             if progress:

@@ -6,11 +6,11 @@ code sets), so that a single save and a bulk load of millions of rows share one 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
 import polars as pl
+import polars_hash as plh
 
 from xinyong.catalog.schema import CatalogItem, FieldType
 from xinyong.publicity.periods import TIER_ORDER, penalty_rules
@@ -109,21 +109,25 @@ def _status(item: CatalogItem) -> pl.Expr:
 def derive_frame(item: CatalogItem, frame: pl.DataFrame) -> pl.DataFrame:
     """Add the typed common columns (see DERIVED) to a frame of cleaned values."""
     cols = item.columns
-    with_severity = frame.with_columns(_severity(item).alias("severity"))
     severity = pl.col("severity")
-    return with_severity.with_columns(
-        _date(cols.decision_date).alias("decision_date"),
-        _date(cols.valid_from).alias("valid_from"),
-        _date(cols.valid_to).alias("valid_to"),
-        _publicity_end(item, severity).alias("publicity_end"),
-        _amount_yuan(item).alias("amount_yuan"),
-        _status(item).alias("status"),
+    # Lazily, so that the dates the rules read again and again are parsed once.
+    return (
+        frame.lazy()
+        .with_columns(_severity(item).alias("severity"))
+        .with_columns(
+            _date(cols.decision_date).alias("decision_date"),
+            _date(cols.valid_from).alias("valid_from"),
+            _date(cols.valid_to).alias("valid_to"),
+            _publicity_end(item, severity).alias("publicity_end"),
+            _amount_yuan(item).alias("amount_yuan"),
+            _status(item).alias("status"),
+        )
+        .collect()
     )
 
 
-def canonical_fields(item: CatalogItem, frame: pl.DataFrame) -> pl.Series:
-    """Canonical JSON of every field of the item (sorted keys, nulls kept), one per row."""
-    codes = sorted(item.field_codes)
+def _field_values(item: CatalogItem, codes: list[str]) -> list[pl.Expr]:
+    """The fields as JSON values: code sets as lists of strings, everything else as text."""
     exprs = []
     for code in codes:
         col = pl.col(code)
@@ -131,16 +135,40 @@ def canonical_fields(item: CatalogItem, frame: pl.DataFrame) -> pl.Series:
             exprs.append(col.cast(pl.List(pl.String)).alias(code))
         else:
             exprs.append(col.cast(pl.String).alias(code))
+    return exprs
+
+
+def canonical_fields(item: CatalogItem, frame: pl.DataFrame) -> pl.Series:
+    """Canonical JSON of every field of the item (sorted keys, nulls kept), one per row."""
+    exprs = _field_values(item, sorted(item.field_codes))
     return frame.select(pl.struct(exprs).struct.json_encode().alias("json"))["json"]
 
 
-def sha256_hex(texts: pl.Series) -> list[str]:
-    """SHA-256 (hex) of each text's UTF-8 bytes."""
-    sha256 = hashlib.sha256
-    return [sha256(b).hexdigest() for b in texts.cast(pl.Binary).to_list()]
+_NULL_MEMBER = r',?"[A-Z][A-Z0-9_]*":null'
 
 
-def record_keys(item: CatalogItem, frame: pl.DataFrame, identity: str) -> list[str]:
+def stored_fields(item: CatalogItem, frame: pl.DataFrame) -> pl.Series:
+    """JSON of the fields that have a value (sorted keys, null members left out), one per row.
+
+    Fields null in every row of the frame (columns the file does not have) are left out of
+    the encoding; the text is searched for null members only when a kept field has nulls.
+    """
+    codes = [c for c in sorted(item.field_codes) if frame[c].null_count() < frame.height]
+    if not codes:
+        return pl.Series("json", ["{}"] * frame.height, dtype=pl.String)
+    json = pl.struct(_field_values(item, codes)).struct.json_encode()
+    if any(frame[c].null_count() for c in codes):
+        json = json.str.replace_all(_NULL_MEMBER, "").str.replace(r"^\{,", "{")
+    return frame.select(json.alias("json"))["json"]
+
+
+def sha256_hex(texts: pl.Series) -> pl.Series:
+    """SHA-256 (hex) of each text's UTF-8 bytes, computed in Rust (polars-hash) outside the
+    GIL; the same digests as ``hashlib.sha256(text.encode()).hexdigest()``."""
+    return pl.DataFrame({"t": texts}).select(plh.col("t").chash.sha2_256())["t"]
+
+
+def record_keys(item: CatalogItem, frame: pl.DataFrame, identity: str) -> pl.Series:
     """Identity of each record across versions: item plus natural-key values."""
     parts = [pl.lit(item.code)] + [
         pl.col(identity) if code == "subject" else pl.col(code).cast(pl.String).fill_null("")

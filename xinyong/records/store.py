@@ -23,6 +23,7 @@ from xinyong.records.derive import (
     derive_frame,
     record_keys,
     sha256_hex,
+    stored_fields,
     values_frame,
 )
 from xinyong.records.models import Record
@@ -87,7 +88,7 @@ def prepare_records(
     now = now or utcnow()
     derived = derive_frame(item, frame)
     plain_json = canonical_fields(item, frame)
-    stored_json = canonical_fields(item, protected_frame(item, frame, protector))
+    stored_json = stored_fields(item, protected_frame(item, frame, protector))
     published = (
         derived["_published_at"]
         if "_published_at" in derived.columns
@@ -99,7 +100,7 @@ def prepare_records(
         else pl.Series([None] * frame.height, dtype=pl.String)
     )
     return derived.select(
-        pl.Series("record_key", record_keys(item, frame, IDENTITY), dtype=pl.String),
+        record_keys(item, frame, IDENTITY).alias("record_key"),
         pl.lit(1).alias("version"),
         pl.lit(True).alias("is_current"),
         pl.lit(item.code).alias("item"),
@@ -118,10 +119,8 @@ def prepare_records(
         "status",
         "severity",
         "amount_yuan",
-        stored_json.str.replace_all(r',?"[A-Z][A-Z0-9_]*":null', "")
-        .str.replace(r"^\{,", "{")
-        .alias("fields"),
-        pl.Series("content_hash", sha256_hex(plain_json), dtype=pl.String),
+        stored_json.alias("fields"),
+        sha256_hex(plain_json).alias("content_hash"),
         published.cast(pl.Datetime("us")).alias("published_at"),
         _publication_state(item, published).alias("publication_state"),
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
@@ -201,13 +200,23 @@ def current_versions(session: Session, keys: list[str]) -> dict[str, Current]:
     return {row[0]: Current(*row[1:]) for row in _current_rows(session, keys)}
 
 
-def write_versions(session: Session, prepared: pl.DataFrame) -> pl.DataFrame:
+def item_has_records(session: Session, item_code: str) -> bool:
+    """Whether any record (any version) of the catalog item exists."""
+    found = session.execute(select(Record.id).where(Record.item == item_code).limit(1)).first()
+    return found is not None
+
+
+def write_versions(
+    session: Session, prepared: pl.DataFrame, *, all_new: bool = False
+) -> pl.DataFrame:
     """Insert new records and new versions; returns the frame with an ``_outcome`` column.
 
-    A superseded version is closed at the moment its successor was recorded.
+    A superseded version is closed at the moment its successor was recorded. ``all_new``:
+    the caller knows that none of the frame's record keys exists yet (the first load of an
+    item), so current versions are not looked up.
     """
     now = prepared["recorded_at"][0] if prepared.height else utcnow()
-    rows = _current_rows(session, prepared["record_key"].to_list())
+    rows = [] if all_new else _current_rows(session, prepared["record_key"].to_list())
     current = pl.DataFrame(rows, schema=_CURRENT_SCHEMA, orient="row")
     joined = prepared.join(current, on="record_key", how="left", maintain_order="left")
     old = pl.col("_old_id").is_not_null()
