@@ -25,32 +25,32 @@ class CheckRunner(Protocol):
     async def run(self, item: CheckRequest) -> dict[str, Any]: ...
 
 
-_threaded: dict[str, GroupCommit[CheckRequest, dict[str, Any]]] = {}
+# Keyed by the engine itself: called on every check, so no URL is rendered or hashed.
+_threaded: dict[Engine, GroupCommit[CheckRequest, dict[str, Any]]] = {}
 _on_loop: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[str, AsyncGroupCommit[CheckRequest, dict[str, Any]]]
+    asyncio.AbstractEventLoop, dict[Engine, AsyncGroupCommit[CheckRequest, dict[str, Any]]]
 ] = weakref.WeakKeyDictionary()
 
 
 def check_service(engine: Engine) -> CheckRunner:
     """The group-committing check service for ``engine`` (and, on PostgreSQL, this loop)."""
-    key = engine.url.render_as_string(hide_password=False)
     if engine.dialect.name == "postgresql":
         services = _on_loop.setdefault(asyncio.get_running_loop(), {})
-        if key not in services:
+        service = services.get(engine)
+        if service is None:
             conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            services[key] = AsyncGroupCommit(
+            service = services[engine] = AsyncGroupCommit(
                 conninfo,
                 functools.partial(answer_checks_async, engine=engine),
                 connections=CHECK_WORKERS,
             )
-        return services[key]
-    service = _threaded.get(key)
-    if service is None or service.engine is not engine:
-        service = GroupCommit(
+        return service
+    threaded = _threaded.get(engine)
+    if threaded is None:
+        threaded = _threaded[engine] = GroupCommit(
             engine, answer_checks, max_batch=64, workers=CHECK_WORKERS, name="credit-checks"
         )
-        _threaded[key] = service
-    return service
+    return threaded
 
 
 async def close_check_services() -> None:
