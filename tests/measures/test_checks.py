@@ -247,7 +247,8 @@ def test_a_malformed_check_request_is_refused_naming_the_field(
     not_a_list = client.post(
         "/api/v1/checks", headers=headers, json={"subjects": ACME, "matter": "GP", "purpose": "p"}
     )
-    assert not_a_list.status_code == 422 and "应为数组" in not_a_list.json()["detail"][0]["msg"]
+    assert not_a_list.status_code == 422
+    assert f'字段“subjects”：应为数组，收到 "{ACME}"' == not_a_list.json()["detail"][0]["msg"]
     broken = client.post(
         "/api/v1/checks",
         headers={**headers, "Content-Type": "application/json"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -175,10 +176,17 @@ _BODY_ERRORS = {
 }
 
 
+_NO_VALUE = {"missing", "json_invalid"}  # no value to show: absent, or the body is not JSON
+
+
 def _body_error(error: Any) -> dict[str, Any]:
-    """A pydantic error located under ``body``, its message in Chinese naming the field."""
+    """A pydantic error located under ``body``, its message in Chinese naming the field, the
+    reason and (where there is one) the value received."""
     where = ".".join(str(part) for part in error["loc"])
     reason = _BODY_ERRORS.get(error["type"], error["msg"])
+    if error["type"] not in _NO_VALUE:
+        received = json.dumps(error.get("input"), ensure_ascii=False, default=str)
+        reason = f"{reason}，收到 {received[:60]}"
     message = f"字段“{where}”：{reason}" if where else reason
     return {**error, "loc": ("body", *error["loc"]), "msg": message}
 
