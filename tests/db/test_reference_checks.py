@@ -1,0 +1,88 @@
+"""Bulk loads into records on PostgreSQL check foreign keys per frame, not per row, and must
+still refuse what the foreign keys refuse and protect what they protect."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import polars as pl
+import psycopg
+import pytest
+from helpers import org, penalty_values
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from xinyong.catalog.registry import get_catalog
+from xinyong.db.bulk import MissingReference, _may_skip_triggers
+from xinyong.records.derive import values_frame
+from xinyong.records.models import Record
+from xinyong.records.store import IDENTITY, SUBJECT_ID, prepare_records, write_versions
+from xinyong.subjects.models import Subject
+
+
+def _prepared(session: Session, subject: Subject, subject_id: int, numbers: int) -> pl.DataFrame:
+    item = get_catalog().item("admin_penalty")
+    rows = [
+        penalty_values(subject, ["警告"], date(2026, 5, 1), number=f"示市监罚〔2026〕{n}号")
+        for n in range(numbers)
+    ]
+    frame = values_frame(item, rows).with_columns(
+        pl.lit(subject_id).alias(SUBJECT_ID), pl.lit(subject.uscc).alias(IDENTITY)
+    )
+    session.flush()
+    return prepare_records(item, frame, department_id=None)
+
+
+def _require_postgres(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("foreign keys checked per frame only on PostgreSQL")
+
+
+def test_rows_pointing_at_a_missing_subject_are_refused_by_name(session: Session) -> None:
+    subject = org(session)
+    prepared = _prepared(session, subject, subject.id + 1000, numbers=3)
+    expected: type[Exception] = Exception
+    if session.get_bind().dialect.name == "postgresql":
+        expected = MissingReference
+    with pytest.raises(expected) as refused:
+        write_versions(session, prepared)
+    if expected is MissingReference:
+        assert f"records.subject_id 引用了不存在的 subjects.id：{subject.id + 1000}" in str(
+            refused.value
+        )
+    session.rollback()
+    assert session.execute(select(func.count()).select_from(Record)).scalar_one() == 0
+
+
+def test_a_loaded_subject_cannot_be_deleted_before_the_load_commits(
+    session: Session, db_url: str
+) -> None:
+    _require_postgres(session)
+    subject = org(session)
+    session.commit()
+    write_versions(session, _prepared(session, subject, subject.id, numbers=2))
+    conninfo = session.get_bind().url.set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo) as other:
+        other.execute("SET lock_timeout = '300ms'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute("DELETE FROM subject_names WHERE subject_id = %s", (subject.id,))
+            other.execute("DELETE FROM subjects WHERE id = %s", (subject.id,))
+    # Triggers are back on for whatever the transaction does next.
+    assert session.execute(text("SHOW session_replication_role")).scalar_one() == "origin"
+    session.commit()
+    assert session.execute(select(func.count()).select_from(Record)).scalar_one() == 2
+
+
+def test_a_role_that_may_not_skip_triggers_keeps_the_per_row_checks(session: Session) -> None:
+    _require_postgres(session)
+    role = f"xinyong_plain_{uuid.uuid4().hex[:8]}"
+    connection = session.connection()
+    connection.exec_driver_sql(f'CREATE ROLE "{role}" NOLOGIN')
+    try:
+        connection.exec_driver_sql(f'SET LOCAL ROLE "{role}"')
+        assert _may_skip_triggers(connection) is False
+        connection.exec_driver_sql("RESET ROLE")
+        assert _may_skip_triggers(connection) is True
+    finally:
+        session.rollback()
