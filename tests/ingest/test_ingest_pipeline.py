@@ -199,8 +199,8 @@ def test_legacy_layout_columns_are_mapped_or_ignored(session: Session, tmp_path:
     result = run(session, write_csv(tmp_path / "legacy.csv", rows))
     assert (result.accepted, result.rejected) == (3, 0)
     assert sorted(result.ignored_columns) == ["DFBM", "SJC"]
-    categories = session.execute(select(Record.fields)).scalars().first()
-    assert categories is not None and categories["CF_CFLB"] == ["罚款", "警告"]
+    record = session.execute(select(Record)).scalars().first()
+    assert record is not None and record.fields["CF_CFLB"] == ["罚款", "警告"]
 
 
 def test_unseen_codes_create_subjects_and_conflicts_open_cases(
@@ -239,7 +239,7 @@ def test_person_ids_are_linked_and_never_stored_in_clear(session: Session, tmp_p
     dump = json.dumps(
         [
             list(map(str, r))
-            for r in session.execute(select(Record.fields, Record.original_row)).all()
+            for r in session.execute(select(Record.stored_values, Record.original_row)).all()
         ],
         ensure_ascii=False,
     )

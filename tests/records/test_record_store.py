@@ -94,8 +94,10 @@ def test_the_database_refuses_a_record_of_a_missing_subject(session: Session) ->
     from sqlalchemy import insert
     from sqlalchemy.exc import IntegrityError
 
+    from xinyong.records.layouts import ensure_layouts, layout_for
     from xinyong.records.models import Record
 
+    ensure_layouts(session, [layout_for("admin_penalty", ())])
     with pytest.raises(IntegrityError):
         session.execute(
             insert(Record).values(
@@ -103,7 +105,8 @@ def test_the_database_refuses_a_record_of_a_missing_subject(session: Session) ->
                 item="admin_penalty",
                 subject_id=424242,
                 status="active",
-                fields={},
+                stored_values=[],
+                layout_id=layout_for("admin_penalty", ()),
                 content_hash="c" * 64,
             )
         )

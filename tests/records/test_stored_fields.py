@@ -1,5 +1,5 @@
-"""The stored JSON of a record's fields (the canonical JSON without its null members) and the
-digests that identify records and their content."""
+"""The stored values of a record's fields (arrays in the order of a layout, holding what the
+canonical JSON holds) and the digests that identify records and their content."""
 
 from __future__ import annotations
 
@@ -9,36 +9,71 @@ import json
 import polars as pl
 
 from xinyong.catalog.registry import get_catalog
-from xinyong.records.derive import canonical_fields, sha256_hex, stored_fields, values_frame
+from xinyong.records.derive import _field_values, encode_fields, sha256_hex, values_frame
+from xinyong.records.layouts import as_dict
 
 
 def _without_nulls(text: str) -> dict[str, object]:
     return {k: v for k, v in json.loads(text).items() if v is not None}
 
 
-def test_stored_fields_are_the_canonical_fields_without_null_members() -> None:
+def _reference_canonical(frame: pl.DataFrame) -> list[str]:
+    """The canonical JSON as first defined: the whole struct encoded at once (content hashes
+    already stored were computed so; the assembled encoding must give the same bytes)."""
     item = get_catalog().item("admin_penalty")
-    rows = [
-        # BZ is null in the first row only; CF_NR_FK in every row (left out of the encoding)
-        {"CF_WSH": "示市监罚〔2026〕1号", "CF_CFLB": ["罚款", "警告"], "CF_XDR_MC": "甲"},
-        {"CF_WSH": 'a "quoted" \\ value', "CF_CFLB": ["警告"], "BZ": "备注", "CF_XDR_MC": "乙"},
-    ]
-    frame = values_frame(item, rows)
+    encoded = pl.struct(_field_values(item, sorted(item.field_codes))).struct.json_encode()
+    return frame.select(encoded.alias("j"))["j"].to_list()
+
+
+ROWS = [
+    # BZ is null in the first row only; CF_NR_FK in every row (left out of the layout)
+    {"CF_WSH": "示市监罚〔2026〕1号", "CF_CFLB": ["罚款", "警告"], "CF_XDR_MC": "甲"},
+    # values that spell a member name, quotes, backslashes, control characters, emoji
+    {
+        "CF_WSH": 'a "quoted" \\ "BZ": value',
+        "CF_CFLB": ["警告"],
+        "BZ": "备注\n第二行\t\u0001😀",
+        "CF_XDR_MC": "乙",
+    },
+]
+
+
+def test_stored_values_hold_the_canonical_fields_in_the_order_of_their_codes() -> None:
+    item = get_catalog().item("admin_penalty")
+    frame = values_frame(item, ROWS)
     assert frame["CF_NR_FK"].null_count() == frame.height
-    stored = stored_fields(item, frame).to_list()
-    canonical = canonical_fields(item, frame).to_list()
-    for text, full in zip(stored, canonical, strict=True):
-        assert json.loads(text) == _without_nulls(full)
-        assert list(json.loads(text)) == sorted(json.loads(text))  # keys stay sorted
-        assert "null" not in text
-    assert json.loads(stored[1])["BZ"] == "备注"
-    assert "BZ" not in json.loads(stored[0])
+    encoded = encode_fields(item, frame)
+    codes = encoded.codes
+    assert list(codes) == sorted(codes) and "CF_NR_FK" not in codes and "BZ" in codes
+    assert encoded.canonical.to_list() == _reference_canonical(frame)
+    for text, full in zip(encoded.stored.to_list(), encoded.canonical.to_list(), strict=True):
+        values = json.loads(text)
+        assert isinstance(values, list) and len(values) == len(codes)
+        assert as_dict(codes, values) == _without_nulls(full)
+    second = as_dict(codes, json.loads(encoded.stored[1]))
+    assert second["CF_WSH"] == ROWS[1]["CF_WSH"] and second["BZ"] == ROWS[1]["BZ"]
+    assert "BZ" not in as_dict(codes, json.loads(encoded.stored[0]))
 
 
-def test_a_row_without_any_value_stores_an_empty_object() -> None:
+def test_stored_values_take_id_numbers_from_the_protected_frame() -> None:
     item = get_catalog().item("admin_penalty")
-    frame = values_frame(item, [{}])
-    assert stored_fields(item, frame).to_list() == ["{}"]
+    rows = [r | {"CF_FR_ZJHM": "440507198001011234"} for r in ROWS]
+    frame = values_frame(item, rows)
+    protected = frame.with_columns(pl.lit("enc:xyz").alias("CF_FR_ZJHM"))
+    encoded = encode_fields(item, frame, protected)
+    assert all("440507198001011234" in text for text in encoded.canonical)
+    stored = [as_dict(encoded.codes, json.loads(t)) for t in encoded.stored]
+    assert [s["CF_FR_ZJHM"] for s in stored] == ["enc:xyz", "enc:xyz"]
+    assert not any("440507198001011234" in text for text in encoded.stored)
+
+
+def test_rows_without_any_value_store_empty_arrays() -> None:
+    item = get_catalog().item("admin_penalty")
+    for rows in ([{}], [{}, {}, {}], []):
+        frame = values_frame(item, rows)
+        encoded = encode_fields(item, frame, frame)
+        assert encoded.stored.to_list() == ["[]"] * len(rows) and encoded.codes == ()
+        assert encoded.canonical.to_list() == _reference_canonical(frame)
 
 
 def test_sha256_hex_gives_the_digests_hashlib_gives() -> None:

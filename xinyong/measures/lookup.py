@@ -93,6 +93,7 @@ LEFT JOIN records r
  AND (r.publicity_end IS NULL OR r.publicity_end > {today})
  AND ({item_is_list} OR (r.item = 'admin_penalty' AND r.severity = 'serious'))
  AND (r.item <> 'admin_penalty' OR r.severity = 'serious')  -- as ix_records_checkable
+LEFT JOIN record_layouts l ON l.id = r.layout_id
 WHERE {where}
 """
 _TYPES: dict[str, Any] = {
@@ -124,7 +125,8 @@ class _Statement:
 
 
 def _document(field_of: str) -> str:
-    """The record's first non-empty document number, read in the database (not its fields)."""
+    """The record's first non-empty document number, read in the database (not its fields):
+    ``field_of`` reads one field code from the record's values by its layout's positions."""
     fields = ", ".join(f"NULLIF({field_of.format(name)}, '')" for name in DOCUMENT_FIELDS)
     return f"COALESCE({fields})"
 
@@ -135,7 +137,7 @@ def _statement(**lists: Any) -> _Statement:
     The psycopg and asyncpg forms serve PostgreSQL, the SQLAlchemy form SQLite (their JSON
     operators differ)."""
     driver_sql = _SELECT.format(
-        document=_document("r.fields ->> '{}'"),
+        document=_document("r.fields ->> ((l.positions ->> '{}')::int)"),
         today="%(today)s",
         item_is_list="r.item = ANY(%(list_items)s)",
         where=" OR ".join(f"s.{column} = ANY(%({column})s)" for column in lists),
@@ -143,7 +145,9 @@ def _statement(**lists: Any) -> _Statement:
     portable = (
         text(
             _SELECT.format(
-                document=_document("json_extract(r.fields, '$.{}')"),
+                document=_document(
+                    "json_extract(r.fields, '$[' || json_extract(l.positions, '$.{}') || ']')"
+                ),
                 today=":today",
                 item_is_list="r.item IN :list_items",
                 where=" OR ".join(f"s.{column} IN :{column}" for column in lists),

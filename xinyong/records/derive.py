@@ -6,6 +6,7 @@ code sets), so that a single save and a bulk load of millions of rows share one 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -138,28 +139,76 @@ def _field_values(item: CatalogItem, codes: list[str]) -> list[pl.Expr]:
     return exprs
 
 
-def canonical_fields(item: CatalogItem, frame: pl.DataFrame) -> pl.Series:
-    """Canonical JSON of every field of the item (sorted keys, nulls kept), one per row."""
-    exprs = _field_values(item, sorted(item.field_codes))
-    return frame.select(pl.struct(exprs).struct.json_encode().alias("json"))["json"]
+# What JSON escapes in a string (and all Polars' encoder escapes): quote, backslash, controls.
+_JSON_ESCAPED = r'["\\\x00-\x1f]'
 
 
-_NULL_MEMBER = r',?"[A-Z][A-Z0-9_]*":null'
+def _json_texts(item: CatalogItem, frame: pl.DataFrame, codes: list[str]) -> list[pl.Expr]:
+    """Each field's value as JSON text (``null`` when it has none), one expression per code.
 
-
-def stored_fields(item: CatalogItem, frame: pl.DataFrame) -> pl.Series:
-    """JSON of the fields that have a value (sorted keys, null members left out), one per row.
-
-    Fields null in every row of the frame (columns the file does not have) are left out of
-    the encoding; the text is searched for null members only when a kept field has nulls.
+    A text column none of whose values JSON would escape is quoted as it is; other columns
+    are encoded as the member of a one-member object whose ``{"CODE":`` and ``}`` are cut
+    off (codes are plain ASCII). Both give the bytes the encoder gives for the whole row.
     """
-    codes = [c for c in sorted(item.field_codes) if frame[c].null_count() < frame.height]
-    if not codes:
-        return pl.Series("json", ["{}"] * frame.height, dtype=pl.String)
-    json = pl.struct(_field_values(item, codes)).struct.json_encode()
-    if any(frame[c].null_count() for c in codes):
-        json = json.str.replace_all(_NULL_MEMBER, "").str.replace(r"^\{,", "{")
-    return frame.select(json.alias("json"))["json"]
+    empty = {c for c in codes if frame[c].null_count() == frame.height}
+    texts = [
+        c
+        for c in codes
+        if c not in empty
+        and frame[c].dtype == pl.String
+        and item.field(c).type is not FieldType.code_set
+    ]
+    escaped = frame.select(pl.col(texts).str.contains(_JSON_ESCAPED).any()) if texts else None
+    exprs = []
+    for code, value in zip(codes, _field_values(item, codes), strict=True):
+        if code in empty:
+            text = pl.lit("null", dtype=pl.String)
+        elif escaped is not None and code in texts and not escaped[code][0]:
+            text = pl.concat_str([pl.lit('"'), value, pl.lit('"')]).fill_null("null")
+        else:
+            member = pl.struct(value).struct.json_encode()
+            text = member.str.slice(len(code) + 4).str.head(-1)
+        exprs.append(text.alias(code))
+    return exprs
+
+
+@dataclass(frozen=True)
+class EncodedFields:
+    """A frame's field values as JSON, each value encoded once and assembled twice."""
+
+    canonical: pl.Series  # every field, sorted codes, nulls kept: what the content hash reads
+    stored: pl.Series  # arrays of the fields in ``codes``, ID numbers as ciphertext
+    codes: tuple[str, ...]  # the fields with a value in some row: the arrays' layout
+
+
+def encode_fields(
+    item: CatalogItem, frame: pl.DataFrame, protected: pl.DataFrame | None = None
+) -> EncodedFields:
+    """Canonical JSON objects and stored JSON arrays of the frame's fields.
+
+    ``protected`` is the frame with personal ID numbers replaced by ciphertext; the stored
+    arrays take those fields from it. Fields null in every row are left out of the arrays
+    (columns the file does not have cost nothing).
+    """
+    codes = sorted(item.field_codes)
+    # with_columns, not select: a field null in every row is a literal, spread over the rows
+    texts = frame.with_columns(_json_texts(item, frame, codes)).select(codes)
+    members: list[pl.Expr] = [pl.lit("{")]
+    for n, code in enumerate(codes):
+        members += [pl.lit(f'{"," if n else ""}"{code}":'), pl.col(code)]
+    canonical = texts.select(pl.concat_str([*members, pl.lit("}")]).alias("json"))["json"]
+    present = tuple(c for c in codes if frame[c].null_count() < frame.height)
+    if protected is not None:
+        secret = [c for c in item.protected_fields if c in present]
+        encrypted = protected.with_columns(_json_texts(item, protected, secret)).select(secret)
+        texts = texts.with_columns(encrypted)
+    if not present:
+        stored = pl.Series("json", ["[]"] * frame.height, dtype=pl.String)
+    else:
+        values = pl.concat_str([pl.col(c) for c in present], separator=",")
+        arrays = pl.concat_str([pl.lit("["), values, pl.lit("]")]).alias("json")
+        stored = texts.select(arrays)["json"]
+    return EncodedFields(canonical, stored, present)
 
 
 def sha256_hex(texts: pl.Series) -> pl.Series:

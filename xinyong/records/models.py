@@ -18,10 +18,11 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from xinyong.clock import utcnow
 from xinyong.db.base import Base
+from xinyong.records.layouts import as_dict, layout_codes
 
 RECORD_STATUSES = ("active", "withdrawn", "repaired", "expired", "revoked", "removed")
 
@@ -68,8 +69,10 @@ class Record(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     severity: Mapped[str | None] = mapped_column(String(16))
     amount_yuan: Mapped[Decimal | None] = mapped_column(Numeric(20, 2))
+    # The field values as a JSON array in the order of the record's layout (records.layouts);
     # JSON (not JSONB) on PostgreSQL: records are bulk-loaded far more than queried by field.
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    stored_values: Mapped[list[Any]] = mapped_column("fields", JSON)
+    layout_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("record_layouts.id"))
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Dual publicity workflow state (workflow/machines.yaml); None for items without it.
@@ -79,3 +82,9 @@ class Record(Base):
     original_row: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The record's fields by code (those without a value left out)."""
+        codes = layout_codes(object_session(self), self.layout_id)
+        return as_dict(codes, self.stored_values)

@@ -19,13 +19,13 @@ from xinyong.clock import utcnow
 from xinyong.db.bulk import among, insert_frame
 from xinyong.privacy.ids import IdProtector, get_protector
 from xinyong.records.derive import (
-    canonical_fields,
     derive_frame,
+    encode_fields,
     record_keys,
     sha256_hex,
-    stored_fields,
     values_frame,
 )
+from xinyong.records.layouts import ensure_layouts, layout_for
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
@@ -88,8 +88,7 @@ def prepare_records(
     protector = protector or get_protector()
     now = now or utcnow()
     derived = derive_frame(item, frame)
-    plain_json = canonical_fields(item, frame)
-    stored_json = stored_fields(item, protected_frame(item, frame, protector))
+    encoded = encode_fields(item, frame, protected_frame(item, frame, protector))
     published = (
         derived["_published_at"]
         if "_published_at" in derived.columns
@@ -120,8 +119,9 @@ def prepare_records(
         "status",
         "severity",
         "amount_yuan",
-        stored_json.alias("fields"),
-        sha256_hex(plain_json).alias("content_hash"),
+        encoded.stored.alias("fields"),
+        pl.lit(layout_for(item.code, encoded.codes), dtype=pl.Int64).alias("layout_id"),
+        sha256_hex(encoded.canonical).alias("content_hash"),
         published.cast(pl.Datetime("us")).alias("published_at"),
         _publication_state(item, published).alias("publication_state"),
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
@@ -258,6 +258,7 @@ def write_versions(
         )
     session.flush()
     to_insert = result.filter(pl.col(OUTCOME) != "unchanged").drop(OUTCOME)
+    ensure_layouts(session, to_insert["layout_id"].unique().to_list())
     insert_frame(session, RECORDS, to_insert)
     return result
 
