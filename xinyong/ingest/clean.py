@@ -449,15 +449,9 @@ def clean_chunk(
     with_raw = with_raw.with_columns([_none().alias(name) for name in missing])
     plain = [(f, _typed(f, catalog)) for f in item.fields if f.type not in IDENTIFIER_TYPES]
     ids = [f for f in item.fields if f.type in IDENTIFIER_TYPES]
-    # Lazily, so that subexpressions the fields share (trimmed, half-width text) run once.
-    stage = (
-        with_raw.lazy()
-        .with_columns(
-            [c.value.alias(f.code) for f, c in plain]
-            + [_normalized_code(pl.col(f"_raw_{f.code}")).alias(f.code) for f in ids]
-        )
-        .collect()
-    )
+    values = {f.code: c.value for f, c in plain}
+    values |= {f.code: _normalized_code(pl.col(f"_raw_{f.code}")) for f in ids}
+    stage = cleaned_values(with_raw, item, values)
     checks = [c for _, c in plain]
     for f in ids:
         applies = condition_expr(item, f.checked_when) if f.checked_when else pl.lit(True)
@@ -467,6 +461,38 @@ def clean_chunk(
     fixes = [i for c in checks for i in c.fixes]
     flags = amount_flags(item)
     return _with_issue_lists(stage, errors, fixes, flags)
+
+
+# A field whose raw values repeat this often on average is cleaned once per distinct value.
+REPEATS_FOR_DISTINCT = 4
+
+
+def cleaned_values(
+    with_raw: pl.DataFrame, item: CatalogItem, values: dict[str, pl.Expr]
+) -> pl.DataFrame:
+    """The frame with each field's cleaned value as a column named by its code.
+
+    Values of a field depend on its raw text only. Dates, amounts, codes and identifiers
+    repeat (the same decision date, authority or category on many rows), so where a raw
+    column has few distinct values they are cleaned once each and joined back; the others
+    are cleaned row by row, lazily, so that shared subexpressions run once.
+    """
+    candidates = [f"_raw_{f.code}" for f in item.fields if f.type is not FieldType.text]
+    counts = with_raw.select(pl.col(candidates).n_unique()).row(0) if candidates else ()
+    distinct = dict(zip(candidates, counts, strict=True))
+    stage, rowwise = with_raw, []
+    for code, value in values.items():
+        raw = f"_raw_{code}"
+        if raw in distinct and distinct[raw] * REPEATS_FOR_DISTINCT <= with_raw.height:
+            once = with_raw.select(pl.col(raw).unique()).with_columns(value.alias(code))
+            stage = stage.drop(code, strict=False).join(
+                once, on=raw, how="left", maintain_order="left", nulls_equal=True
+            )
+            continue
+        rowwise.append(value.alias(code))
+    # as with_columns would order them: a column named by a code is replaced in place
+    columns = [*with_raw.columns, *(code for code in values if code not in with_raw.columns)]
+    return stage.lazy().with_columns(rowwise).select(columns).collect()
 
 
 def _issue_list(issues: list[Issue]) -> pl.Expr:
