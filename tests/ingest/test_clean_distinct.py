@@ -25,6 +25,8 @@ VARIANTS = [
     {"统一社会信用代码": COMPANIES[1][0].lower(), "行政相对人类别": " 法人及非法人组织 "},
     {"统一社会信用代码": COMPANIES[2][0][:-1] + "0"},
     {"处罚机关统一社会信用代码": "", "罚款金额（万元）": None},
+    {"处罚内容": "罚款人民币5000元"},  # disagrees with 0.2 万元: flagged
+    {"处罚内容": "罚款0.2万元"},
 ]
 
 
@@ -46,3 +48,4 @@ def test_distinct_and_row_by_row_cleaning_agree(monkeypatch: pytest.MonkeyPatch)
     assert by_distinct.equals(by_row)
     errors = by_row[clean.ERRORS]
     assert errors.list.len().sum() > 0 and by_row[clean.FIXES].list.len().sum() > 0
+    assert by_row[clean.FLAGS].list.len().sum() == len(rows) // len(VARIANTS)

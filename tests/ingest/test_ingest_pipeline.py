@@ -350,3 +350,21 @@ def test_a_fine_that_disagrees_with_the_decision_text_is_flagged_but_accepted(
     ]
     result = run(session, write_csv(tmp_path / "p.csv", rows))
     assert (result.accepted, result.rejected, result.flagged) == (5, 0, 2)
+
+
+def test_the_batch_records_who_the_file_digest_the_counts_and_the_duration(
+    session: Session, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from xinyong.ingest.models import Batch
+
+    path = write_csv(tmp_path / "p.csv", [good_row(0), good_row(1, 处罚决定日期="x")])
+    result = run(session, path)
+    batch = session.get(Batch, result.batch_id)
+    assert batch is not None
+    assert batch.file_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert batch.submitted_by == ACTOR.name and batch.status == "done"
+    assert batch.counts["accepted"] == 1 and batch.counts["rejected"] == 1
+    assert batch.duration_s is not None and batch.duration_s >= 0
+    assert batch.finished_at is not None

@@ -196,8 +196,9 @@ class DeferredIndexes:
     date row by row. DDL is transactional in SQLite, so the drop and the rebuild belong to the
     load's transaction: killed midway, the indexes are still there; other connections keep
     reading their snapshot (WAL), and writers wait for the load's lock as they do anyway.
-    Indexes behind constraints (UNIQUE) are kept. Not on PostgreSQL, where DROP INDEX would
-    lock readers out of the table until commit.
+    Indexes behind constraints (UNIQUE) are kept, and so are partial indexes: they hold a
+    few rows, and rebuilding one would still read the whole table. Not on PostgreSQL, where
+    DROP INDEX would lock readers out of the table until commit.
     """
 
     def __init__(self, session: Session, table: str) -> None:
@@ -213,11 +214,12 @@ class DeferredIndexes:
         if self.dropped:
             return
         connection = self.session.connection()
-        indexes = connection.exec_driver_sql(
+        found = connection.exec_driver_sql(
             "SELECT name, sql FROM sqlite_schema "
             "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
             (self.table,),
         ).all()
+        indexes = [(name, sql) for name, sql in found if " WHERE " not in sql.upper()]
         for name, _ in indexes:
             connection.exec_driver_sql(f'DROP INDEX "{name}"')
         self.dropped = [sql for _, sql in indexes]

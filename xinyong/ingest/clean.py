@@ -373,15 +373,27 @@ def logic_errors(item: CatalogItem, today: date) -> list[Issue]:
 _AMOUNT_IN_TEXT = r"(\d+(?:\.\d+)?)\s*(万元|元)"
 
 
-def amount_flags(item: CatalogItem) -> list[Issue]:
-    """Flag a fine whose amount disagrees with the amount written in the decision's text."""
+CONTENT_YUAN = "_content_yuan"
+
+
+def content_yuan(item: CatalogItem) -> pl.Expr | None:
+    """The fine written in the decision's text (处罚内容), in yuan: added to a chunk as the
+    column CONTENT_YUAN (once per distinct text) before ``amount_flags`` reads it."""
     cols = item.columns
     if not (cols.amount_wan and cols.penalty_content):
-        return []
+        return None
     found = pl.col(cols.penalty_content).str.extract_groups(_AMOUNT_IN_TEXT)  # one regex pass
     number = found.struct.field("1").cast(pl.Float64, strict=False)
     unit = found.struct.field("2")
-    in_yuan = pl.when(unit == "万元").then(number * 10000).otherwise(number)
+    return pl.when(unit == "万元").then(number * 10000).otherwise(number)
+
+
+def amount_flags(item: CatalogItem) -> list[Issue]:
+    """Flag a fine whose amount disagrees with the amount written in the decision's text."""
+    cols = item.columns
+    if content_yuan(item) is None or not cols.amount_wan:
+        return []
+    in_yuan = pl.col(CONTENT_YUAN)
     declared = pl.col(cols.amount_wan).cast(pl.Float64, strict=False) * 10000
     f = item.field(cols.amount_wan)
     disagree = in_yuan.is_not_null() & declared.is_not_null() & ((in_yuan - declared).abs() > 0.5)
@@ -460,11 +472,25 @@ def clean_chunk(
     errors += required_errors(item) + logic_errors(item, today)
     fixes = [i for c in checks for i in c.fixes]
     flags = amount_flags(item)
-    return _with_issue_lists(stage, errors, fixes, flags)
+    in_text = content_yuan(item)
+    if in_text is not None and item.columns.penalty_content:
+        content = item.columns.penalty_content
+        if stage[content].n_unique() * REPEATS_FOR_DISTINCT <= stage.height:
+            stage = by_distinct(stage, content, in_text.alias(CONTENT_YUAN))
+        else:
+            stage = stage.with_columns(in_text.alias(CONTENT_YUAN))
+    return _with_issue_lists(stage, errors, fixes, flags).drop(CONTENT_YUAN, strict=False)
 
 
 # A field whose raw values repeat this often on average is cleaned once per distinct value.
 REPEATS_FOR_DISTINCT = 4
+
+
+def by_distinct(frame: pl.DataFrame, column: str, value: pl.Expr) -> pl.DataFrame:
+    """The frame with ``value`` (an expression of ``column`` only) added as a column,
+    computed once per distinct value of ``column`` and joined back."""
+    once = frame.select(pl.col(column).unique()).with_columns(value)
+    return frame.join(once, on=column, how="left", maintain_order="left", nulls_equal=True)
 
 
 def cleaned_values(
@@ -484,10 +510,7 @@ def cleaned_values(
     for code, value in values.items():
         raw = f"_raw_{code}"
         if raw in distinct and distinct[raw] * REPEATS_FOR_DISTINCT <= with_raw.height:
-            once = with_raw.select(pl.col(raw).unique()).with_columns(value.alias(code))
-            stage = stage.drop(code, strict=False).join(
-                once, on=raw, how="left", maintain_order="left", nulls_equal=True
-            )
+            stage = by_distinct(stage.drop(code, strict=False), raw, value.alias(code))
             continue
         rowwise.append(value.alias(code))
     # as with_columns would order them: a column named by a code is replaced in place

@@ -13,6 +13,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -460,7 +461,6 @@ def _start_batch(
     session: Session,
     item: CatalogItem,
     source_name: str,
-    digest: str | None,
     headers: list[str],
     department: Department | None,
     actor: Actor,
@@ -470,7 +470,6 @@ def _start_batch(
         department_id=department.id if department else None,
         submitted_by=actor.name,
         source_name=source_name,
-        file_hash=digest,
         headers=headers,
         status="loading",
         counts={},
@@ -485,7 +484,7 @@ def _run(
     item_code: str,
     source: SourceFile,
     chunks: Iterator[pl.DataFrame],
-    digest: str | None,
+    digest: Callable[[], str],
     *,
     department: Department | None,
     actor: Actor,
@@ -498,7 +497,7 @@ def _run(
     catalog = get_catalog()
     item = catalog.item(item_code)
     publish = publish or bool(department and department.publish_on_arrival)
-    batch = _start_batch(session, item, source.path.name, digest, source.headers, department, actor)
+    batch = _start_batch(session, item, source.path.name, source.headers, department, actor)
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )
@@ -507,6 +506,7 @@ def _run(
             run.load(staged)
             if progress:
                 progress(staged.rows)
+    batch.file_hash = digest()
     result = run.finish(rejected_dir, started)
     record_event(
         session,
@@ -517,7 +517,7 @@ def _run(
         detail={
             "item": item.code,
             "source": source.path.name,
-            "file_hash": digest,
+            "file_hash": batch.file_hash,
             **{
                 k: getattr(result, k)
                 for k in ("total", "accepted", "fixed", "rejected", "new", "updated", "unchanged")
@@ -543,13 +543,16 @@ def ingest_file(
     """Load one file in the caller's transaction (commit to make it visible)."""
     get_catalog().item(item_code)  # unknown item: fail before reading
     opened: OpenedFile = open_file(path, chunk_rows) if chunk_rows else open_file(path)
+    # The file's digest is read beside the batch (hashlib lets go of the GIL), not before it.
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-hash")
+    digest = hashing.submit(file_hash, path)
     try:
         return _run(
             session,
             item_code,
             opened.source,
             opened.chunks,
-            file_hash(path),
+            digest.result,
             department=department,
             actor=actor,
             publish=publish,
@@ -558,6 +561,7 @@ def ingest_file(
             today=today,
         )
     finally:
+        hashing.shutdown(cancel_futures=True)
         opened.close()
 
 
@@ -583,7 +587,7 @@ def ingest_rows(
         item_code,
         source,
         iter([frame]),
-        digest,
+        lambda: digest,
         department=department,
         actor=actor,
         publish=publish,
