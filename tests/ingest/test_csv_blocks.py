@@ -32,3 +32,40 @@ def test_blocks_give_the_same_rows_as_one_read(
     assert frame.columns == [readers.ROW_NUMBER, "名称", "说明", "备注"]
     assert frame[readers.ROW_NUMBER].to_list() == list(range(2, 202))
     assert frame.drop(readers.ROW_NUMBER).rows() == [(a, b, c or None) for a, b, c in rows]
+
+
+def _write_lines(path: Path, parts: list[tuple[str, str]]) -> Path:
+    with path.open("wb") as handle:
+        for text, encoding in parts:
+            handle.write(text.encode(encoding))
+    return path
+
+
+def test_a_file_that_turns_from_utf8_to_gbk_is_refused_with_a_clear_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readers, "ENCODING_PROBE_BYTES", 64)
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 4096)
+    # (past the first blocks any reader takes for the header)
+    utf8 = "名称,说明\n" + "".join(f"示范企业{n},正常\n" for n in range(5000))
+    path = _write_lines(tmp_path / "mixed.csv", [(utf8, "utf-8"), ("后来的企业,国标编码\n", "gbk")])
+    opened = readers.open_file(path)
+    assert opened.source.encoding == "utf-8-sig"
+    with pytest.raises(readers.ReadError) as refused:
+        list(opened.chunks)
+    assert "文件编码不一致" in str(refused.value)
+
+
+def test_a_gbk_file_whose_start_is_plain_ascii_is_still_read_as_gbk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readers, "ENCODING_PROBE_BYTES", 64)
+    ascii_start = "name,note\n" + "".join(f"company{n},ok\n" for n in range(20))
+    path = _write_lines(
+        tmp_path / "gbk.csv", [(ascii_start, "ascii"), ("示范企业,国标编码\n", "gbk")]
+    )
+    opened = readers.open_file(path)
+    assert opened.source.encoding == "gb18030"
+    rows = pl.concat(list(opened.chunks))
+    opened.close()
+    assert rows["name"].to_list()[-1] == "示范企业"

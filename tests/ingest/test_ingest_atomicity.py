@@ -94,9 +94,7 @@ def test_a_large_sqlite_batch_builds_again_the_indexes_it_dropped(
         pytest.skip("PostgreSQL keeps its indexes during a load (DROP INDEX would lock readers)")
     path = write_csv(tmp_path / "p.csv", [good_row(n) for n in range(30)])
     indexes = _index_definitions(session)
-    secondary = {
-        name for name, sql in indexes.items() if sql is not None and " WHERE " not in sql
-    }
+    secondary = {name for name, sql in indexes.items() if sql is not None and " WHERE " not in sql}
     assert secondary  # the records table has secondary indexes to drop
     partial = {name for name, sql in indexes.items() if sql is not None and " WHERE " in sql}
     assert partial == {"ix_records_checkable"}  # kept: a few rows, kept up to date cheaply

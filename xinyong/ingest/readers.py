@@ -46,25 +46,42 @@ def detect_kind(path: Path) -> str:
     raise ReadError(f"不支持的文件类型“{path.suffix}”：请提交 CSV、XLSX 或 JSON Lines 文件")
 
 
-def detect_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else GB18030."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+ENCODING_PROBE_BYTES = 4 << 20
+
+
+def detect_encoding(path: Path, probe_bytes: int | None = None) -> str:
+    """UTF-8 (with or without BOM) or GB18030, from the file's first ``probe_bytes``.
+
+    When they hold Chinese text that decodes as UTF-8, the file is UTF-8 (GBK text is next to
+    never valid UTF-8); the rest is checked as it is read (``_csv_blocks``). A start that is
+    plain ASCII proves nothing, so then the whole file is checked here.
+    """
+    probe = probe_bytes or ENCODING_PROBE_BYTES
+    with path.open("rb") as handle:
+        head = handle.read(probe)
+        whole = len(head) < probe
     try:
-        with path.open("rb") as handle:
-            while block := handle.read(probe_bytes):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        return "utf-8-sig"
+        # not final: a character cut at the end of the probe is not an error
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
+        if not head.isascii() or whole or _decodes_whole(path, "utf-8", probe):
+            return "utf-8-sig"
     except UnicodeDecodeError:
         pass
+    if _decodes_whole(path, "gb18030", probe):
+        return "gb18030"
+    raise ReadError("文件编码无法识别：既不是 UTF-8，也不是 GB18030/GBK")
+
+
+def _decodes_whole(path: Path, encoding: str, block_bytes: int) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
         with path.open("rb") as handle:
-            gb = codecs.getincrementaldecoder("gb18030")()
-            while block := handle.read(probe_bytes):
-                gb.decode(block)
-        return "gb18030"
-    except UnicodeDecodeError as exc:
-        raise ReadError("文件编码无法识别：既不是 UTF-8，也不是 GB18030/GBK") from exc
+            while block := handle.read(block_bytes):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _utf8_copy(path: Path, encoding: str) -> Path:
@@ -105,6 +122,28 @@ def _record_end(block: bytes) -> int:
     return end + 1
 
 
+MIXED_ENCODING = (
+    "文件编码不一致：开头是 UTF-8，后面有不是 UTF-8 的内容（可能混有 GBK/GB18030 文字）；"
+    "请将整个文件另存为 UTF-8 或 GB18030 后重新提交"
+)
+
+
+def _parse_block(part: bytes, columns: list[str]) -> pl.DataFrame:
+    try:
+        return pl.read_csv(
+            io.BytesIO(part),
+            has_header=False,
+            new_columns=columns,
+            infer_schema=False,
+            encoding="utf8",
+            quote_char='"',
+        )
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" in str(exc).lower():
+            raise ReadError(MIXED_ENCODING) from exc
+        raise
+
+
 def _csv_blocks(path: Path, columns: list[str]) -> Iterator[pl.DataFrame]:
     """The file's records as frames, parsed from blocks of whole records read one at a time
     (memory stays at a block or two whatever the file's size)."""
@@ -124,14 +163,7 @@ def _csv_blocks(path: Path, columns: list[str]) -> Iterator[pl.DataFrame]:
                 continue
             part, pending = block[:cut], block[cut:]
             if part.strip():
-                yield pl.read_csv(
-                    io.BytesIO(part),
-                    has_header=False,
-                    new_columns=columns,
-                    infer_schema=False,
-                    encoding="utf8",
-                    quote_char='"',
-                )
+                yield _parse_block(part, columns)
             if not more:
                 return
 
