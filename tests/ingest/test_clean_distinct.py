@@ -49,3 +49,15 @@ def test_distinct_and_row_by_row_cleaning_agree(monkeypatch: pytest.MonkeyPatch)
     errors = by_row[clean.ERRORS]
     assert errors.list.len().sum() > 0 and by_row[clean.FIXES].list.len().sum() > 0
     assert by_row[clean.FLAGS].list.len().sum() == len(rows) // len(VARIANTS)
+
+
+def test_the_code_checker_remembers_valid_codes_and_still_finds_new_bad_ones() -> None:
+    checker = clean.CodeChecker(TODAY)
+    good = [code for code, _ in COMPANIES[:5]]
+    bad = COMPANIES[6][0][:-1] + ("0" if COMPANIES[6][0][-1] != "0" else "1")
+    uscc = clean.FieldType.uscc
+    assert checker.problems(uscc, pl.Series(good)) == {}
+    assert len(checker._valid[uscc]) == 5
+    later = checker.problems(uscc, pl.Series([*good, bad, COMPANIES[7][0]]))
+    assert list(later) == [bad] and "校验" in later[bad]
+    assert len(checker._valid[uscc]) == 6  # the new good code, not the bad one

@@ -132,14 +132,20 @@ def _code_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> list[Issue]:
     )
 
 
+# At most about this many valid values per identifier type are remembered across chunks.
+KNOWN_VALID_LIMIT = 500_000
+
+
 @dataclass
 class CodeChecker:
     """Validates identifiers: the whole column at once by the vectorised checks, and values
     those do not pass one by one through the full check (which words the reason), once per
-    distinct value across the chunks of a batch."""
+    distinct value across the chunks of a batch (valid values are remembered too)."""
 
     today: date
     _seen: dict[tuple[FieldType, str], str | None] = field(default_factory=dict)
+    # Values already found valid, by type: later chunks check only the values they add.
+    _valid: dict[FieldType, pl.Series] = field(default_factory=dict)
 
     def _certainly_valid(self, field_type: FieldType, values: pl.Series) -> pl.Series:
         if field_type is FieldType.uscc:
@@ -155,11 +161,23 @@ class CodeChecker:
             return check_resident_id(value, self.today)
         return check_code(value, self.today).errors
 
+    def _remember_valid(self, field_type: FieldType, valid: pl.Series) -> None:
+        known = self._valid.get(field_type)
+        if known is None:
+            self._valid[field_type] = valid
+        elif len(known) < KNOWN_VALID_LIMIT:
+            self._valid[field_type] = pl.concat([known, valid])
+
     def problems(self, field_type: FieldType, values: pl.Series) -> dict[str, str]:
         """Error text for each distinct invalid value among ``values``."""
         found = {}
         distinct = values.drop_nulls().unique()
-        doubtful = distinct.filter(~self._certainly_valid(field_type, distinct))
+        known = self._valid.get(field_type)
+        if known is not None:
+            distinct = distinct.filter(~distinct.is_in(known.implode()))
+        certain = self._certainly_valid(field_type, distinct)
+        self._remember_valid(field_type, distinct.filter(certain))
+        doubtful = distinct.filter(~certain)
         for value in doubtful.to_list():
             key = (field_type, value)
             if key not in self._seen:
