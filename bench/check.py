@@ -35,16 +35,22 @@ from xinyong.db.bulk import insert_frame
 from xinyong.db.engine import make_engine, session_scope
 from xinyong.db.migrate import upgrade
 from xinyong.demo.identities import IdentityMaker
+from xinyong.records.layouts import ensure_layouts, layout_for
 
 PG_SERVER = os.environ.get(
     "XINYONG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 CHUNK = 1_000_000
+# Each record holds one field, its document number (records.layouts).
+LAYOUTS = {
+    short: layout_for(item, ["HM_RDWH"])
+    for short, item in (("black", "black_list"), ("red", "red_list"), ("penalty", "admin_penalty"))
+}
 
 RECORDS_SQL = """
 INSERT INTO records (record_key, version, is_current, item, subject_id, decision_date,
-    valid_from, valid_to, publicity_end, status, severity, fields, content_hash, received_at,
-    recorded_at, publication_state, published_at)
+    valid_from, valid_to, publicity_end, status, severity, fields, layout_id, content_hash,
+    received_at, recorded_at, publication_state, published_at)
 SELECT md5('r' || i), 1, true,
     CASE WHEN i % 200 = 0 THEN 'black_list' WHEN i % 50 = 0 THEN 'red_list'
          ELSE 'admin_penalty' END,
@@ -55,7 +61,9 @@ SELECT md5('r' || i), 1, true,
     DATE '2028-06-02' + (i % 500),
     'active',
     CASE WHEN i % 7 = 0 THEN 'serious' ELSE 'general' END,
-    ('{"HM_RDWH": "示税失信〔2025〕' || i || '号"}')::json,
+    json_build_array('示税失信〔2025〕' || i || '号'),
+    CASE WHEN i % 200 = 0 THEN :black_layout WHEN i % 50 = 0 THEN :red_layout
+         ELSE :penalty_layout END,
     md5('c' || i), now(), now(),
     CASE WHEN i % 200 = 0 OR i % 50 = 0 THEN NULL ELSE 'published' END,
     now()
@@ -99,12 +107,18 @@ def load(url: str, subjects: int, records: int) -> tuple[list[str], str]:
             is_credit_office=True,
         )
         key = create_api_key(session, Actor("bench"), ["checks"], office).key
+        ensure_layouts(session, LAYOUTS.values())
     with engine.begin() as conn:
         rebuild = drop_record_indexes(conn)
         for start in range(1, records + 1, CHUNK):
             conn.execute(
                 text(RECORDS_SQL),
-                {"subjects": subjects, "start": start, "stop": min(start + CHUNK - 1, records)},
+                {
+                    "subjects": subjects,
+                    "start": start,
+                    "stop": min(start + CHUNK - 1, records),
+                    **{f"{item}_layout": layout for item, layout in LAYOUTS.items()},
+                },
             )
         for statement in rebuild:
             conn.execute(text(statement))

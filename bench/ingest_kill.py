@@ -28,8 +28,8 @@ from ingest import PG_SERVER, generate
 from xinyong.db.migrate import upgrade
 
 FINGERPRINT = (
-    "SELECT count(*), md5(string_agg(record_key || content_hash, ',' ORDER BY record_key)) "
-    "FROM records WHERE is_current"
+    "SELECT count(*), md5(string_agg(record_key || content_hash || layout_id, ',' "
+    "ORDER BY record_key)) FROM records WHERE is_current"
 )
 
 
@@ -60,13 +60,14 @@ def ingest_command(path: Path) -> list[str]:
     ]
 
 
-def fingerprint(url: str) -> tuple[int, str, int]:
+def fingerprint(url: str) -> tuple[int, str, int, int]:
     engine = create_engine(url)
     with engine.connect() as conn:
         count, digest = conn.execute(text(FINGERPRINT)).one()
         batches = conn.execute(text("SELECT count(*) FROM batches")).scalar_one()
+        layouts = conn.execute(text("SELECT count(*) FROM record_layouts")).scalar_one()
     engine.dispose()
-    return int(count), str(digest), int(batches)
+    return int(count), str(digest), int(batches), int(layouts)
 
 
 def main() -> None:
@@ -96,7 +97,7 @@ def main() -> None:
         after_kill = fingerprint(killed_url)
         print(
             f"killed after {args.after:.0f}s: records visible={after_kill[0]}, "
-            f"batches={after_kill[2]}"
+            f"batches={after_kill[2]}, layouts={after_kill[3]}"
         )
         subprocess.run(
             ingest_command(path), env=env, cwd=folder, check=True, stdout=subprocess.DEVNULL
@@ -107,8 +108,14 @@ def main() -> None:
             ingest_command(path), env=env_clean, cwd=folder, check=True, stdout=subprocess.DEVNULL
         )
         clean = fingerprint(clean_url)
-        print(f"rerun after kill: records={rerun[0]} batches={rerun[2]} digest={rerun[1]}")
-        print(f"uninterrupted:    records={clean[0]} batches={clean[2]} digest={clean[1]}")
+        print(
+            f"rerun after kill: records={rerun[0]} batches={rerun[2]} layouts={rerun[3]} "
+            f"digest={rerun[1]}"
+        )
+        print(
+            f"uninterrupted:    records={clean[0]} batches={clean[2]} layouts={clean[3]} "
+            f"digest={clean[1]}"
+        )
         print("same final state" if rerun[:2] == clean[:2] else "DIFFERENT final state")
     finally:
         admin(f'DROP DATABASE IF EXISTS "{killed_db}" WITH (FORCE)')
