@@ -89,9 +89,12 @@ class _Accumulator:
     rejected: list[pl.DataFrame] = field(default_factory=list)
     error_kinds: Counter[str] = field(default_factory=Counter)
     delays: Counter[int] = field(default_factory=Counter)
-    # record_key -> row number of its first row in this batch
+    # record_key -> row number of its first row in this batch, with a 64-bit hash of the key
+    # (earlier chunks are searched by hash, then the few candidates compared in full)
     seen_keys: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema={"record_key": pl.String, "_first": pl.Int64})
+        default_factory=lambda: pl.DataFrame(
+            schema={"record_key": pl.String, "_first": pl.Int64, "_hash": pl.UInt64}
+        )
     )
 
 
@@ -228,18 +231,17 @@ class BatchRun:
     def _duplicates(self, prepared: pl.DataFrame, rows: pl.Series) -> pl.Series:
         """A row whose record key already appeared earlier in this batch is rejected."""
         frame = pl.DataFrame({"record_key": prepared["record_key"], "_row": rows.cast(pl.Int64)})
-        firsts = frame.unique("record_key", keep="first", maintain_order=True).rename(
-            {"_row": "_chunk_first"}
+        firsts = (
+            frame.unique("record_key", keep="first", maintain_order=True)
+            .rename({"_row": "_chunk_first"})
+            .with_columns(pl.col("record_key").hash().alias("_hash"))
         )
-        earlier = self.acc.seen_keys
-        firsts = firsts.join(earlier, on="record_key", how="left")
+        seen = self.acc.seen_keys
+        candidates = seen.filter(pl.col("_hash").is_in(firsts["_hash"].implode()))
+        firsts = firsts.join(candidates.drop("_hash"), on="record_key", how="left")
+        new = firsts.filter(pl.col("_first").is_null())
         self.acc.seen_keys = pl.concat(
-            [
-                earlier,
-                firsts.filter(pl.col("_first").is_null()).select(
-                    "record_key", pl.col("_chunk_first").alias("_first")
-                ),
-            ]
+            [seen, new.select("record_key", pl.col("_chunk_first").alias("_first"), "_hash")]
         )
         natural = "、".join(self.item.natural_key)
         first = pl.coalesce("_first", "_chunk_first")

@@ -172,6 +172,21 @@ def _json_texts(item: CatalogItem, frame: pl.DataFrame, codes: list[str]) -> lis
     return exprs
 
 
+def _canonical_object(codes: list[str], present: set[str]) -> pl.Expr:
+    """The JSON object of every field from the columns of their JSON texts; runs of members
+    without a value in any row are one literal piece (fewer pieces, faster to join)."""
+    pieces: list[pl.Expr] = []
+    literal = "{"
+    for n, code in enumerate(codes):
+        literal += f'{"," if n else ""}"{code}":'
+        if code in present:
+            pieces += [pl.lit(literal), pl.col(code)]
+            literal = ""
+        else:
+            literal += "null"
+    return pl.concat_str([*pieces, pl.lit(literal + "}")])
+
+
 @dataclass(frozen=True)
 class EncodedFields:
     """A frame's field values as JSON, each value encoded once and assembled twice."""
@@ -193,11 +208,9 @@ def encode_fields(
     codes = sorted(item.field_codes)
     # with_columns, not select: a field null in every row is a literal, spread over the rows
     texts = frame.with_columns(_json_texts(item, frame, codes)).select(codes)
-    members: list[pl.Expr] = [pl.lit("{")]
-    for n, code in enumerate(codes):
-        members += [pl.lit(f'{"," if n else ""}"{code}":'), pl.col(code)]
-    canonical = texts.select(pl.concat_str([*members, pl.lit("}")]).alias("json"))["json"]
     present = tuple(c for c in codes if frame[c].null_count() < frame.height)
+    # with_columns: a literal (no field has a value) is spread over the rows
+    canonical = texts.with_columns(_canonical_object(codes, set(present)).alias("json"))["json"]
     if protected is not None:
         secret = [c for c in item.protected_fields if c in present]
         encrypted = protected.with_columns(_json_texts(item, protected, secret)).select(secret)
