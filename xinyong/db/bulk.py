@@ -11,6 +11,8 @@ from sqlalchemy import Connection, String, Table, any_, func, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from xinyong.db.base import Base
+
 _DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S%.6f"
 
 
@@ -128,22 +130,22 @@ def _copy_checked(connection: Connection, table: Table, frame: pl.DataFrame) -> 
     connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
 
 
-def insert_frame(session: Session, table: str | Table, frame: pl.DataFrame) -> None:
+def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
     """Append the frame's rows to ``table`` (column names = frame column names).
 
-    Given a ``Table`` (not just its name), a PostgreSQL load checks its foreign keys once
-    per frame rather than once per row (see ``_copy_checked``).
+    On PostgreSQL the foreign keys of a model's table are checked once per frame rather than
+    once per row (see ``_copy_checked``).
     """
     if frame.height == 0:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        if isinstance(table, Table):
-            _copy_checked(connection, table, frame)
+        model_table = Base.metadata.tables.get(table)
+        if model_table is not None and model_table.foreign_keys:
+            _copy_checked(connection, model_table, frame)
         else:
             _copy(connection, table, frame)
         return
-    name = table.name if isinstance(table, Table) else table
     ready = _sqlite_ready(frame)
     constant = [
         c
@@ -155,7 +157,7 @@ def insert_frame(session: Session, table: str | Table, frame: pl.DataFrame) -> N
     values = ", ".join(["?"] * len(varying) + [_sql_literal(ready[c][0]) for c in constant])
     raw_sqlite: Any = connection.connection.driver_connection
     raw_sqlite.executemany(
-        f"INSERT INTO {name} ({names}) VALUES ({values})",
+        f"INSERT INTO {table} ({names}) VALUES ({values})",
         zip(*(ready[c].to_list() for c in varying), strict=True),
     )
 

@@ -394,22 +394,26 @@ _AMOUNT_IN_TEXT = r"(\d+(?:\.\d+)?)\s*(万元|元)"
 CONTENT_YUAN = "_content_yuan"
 
 
-def content_yuan(item: CatalogItem) -> pl.Expr | None:
-    """The fine written in the decision's text (处罚内容), in yuan: added to a chunk as the
-    column CONTENT_YUAN (once per distinct text) before ``amount_flags`` reads it."""
-    cols = item.columns
-    if not (cols.amount_wan and cols.penalty_content):
-        return None
-    found = pl.col(cols.penalty_content).str.extract_groups(_AMOUNT_IN_TEXT)  # one regex pass
+def with_content_yuan(stage: pl.DataFrame, item: CatalogItem) -> pl.DataFrame:
+    """The chunk with the fine written in the decision's text (处罚内容), in yuan, as the
+    column CONTENT_YUAN that ``amount_flags`` reads (read once per distinct text)."""
+    content = item.columns.penalty_content
+    if not (item.columns.amount_wan and content):
+        return stage
+    found = pl.col(content).str.extract_groups(_AMOUNT_IN_TEXT)  # one regex pass
     number = found.struct.field("1").cast(pl.Float64, strict=False)
     unit = found.struct.field("2")
-    return pl.when(unit == "万元").then(number * 10000).otherwise(number)
+    in_yuan = pl.when(unit == "万元").then(number * 10000).otherwise(number).alias(CONTENT_YUAN)
+    if repeats(stage[content].n_unique(), stage.height):
+        return by_distinct(stage, content, in_yuan)
+    return stage.with_columns(in_yuan)
 
 
 def amount_flags(item: CatalogItem) -> list[Issue]:
-    """Flag a fine whose amount disagrees with the amount written in the decision's text."""
+    """Flag a fine whose amount disagrees with the amount written in the decision's text
+    (read from the column ``with_content_yuan`` adds)."""
     cols = item.columns
-    if content_yuan(item) is None or not cols.amount_wan:
+    if not (cols.amount_wan and cols.penalty_content):
         return []
     in_yuan = pl.col(CONTENT_YUAN)
     declared = pl.col(cols.amount_wan).cast(pl.Float64, strict=False) * 10000
@@ -490,18 +494,17 @@ def clean_chunk(
     errors += required_errors(item) + logic_errors(item, today)
     fixes = [i for c in checks for i in c.fixes]
     flags = amount_flags(item)
-    in_text = content_yuan(item)
-    if in_text is not None and item.columns.penalty_content:
-        content = item.columns.penalty_content
-        if stage[content].n_unique() * REPEATS_FOR_DISTINCT <= stage.height:
-            stage = by_distinct(stage, content, in_text.alias(CONTENT_YUAN))
-        else:
-            stage = stage.with_columns(in_text.alias(CONTENT_YUAN))
+    stage = with_content_yuan(stage, item)
     return _with_issue_lists(stage, errors, fixes, flags).drop(CONTENT_YUAN, strict=False)
 
 
 # A field whose raw values repeat this often on average is cleaned once per distinct value.
 REPEATS_FOR_DISTINCT = 4
+
+
+def repeats(distinct: int, height: int) -> bool:
+    """Whether values repeat enough (REPEATS_FOR_DISTINCT) to compute once per distinct one."""
+    return distinct * REPEATS_FOR_DISTINCT <= height
 
 
 def by_distinct(frame: pl.DataFrame, column: str, value: pl.Expr) -> pl.DataFrame:
@@ -527,7 +530,7 @@ def cleaned_values(
     stage, rowwise = with_raw, []
     for code, value in values.items():
         raw = f"_raw_{code}"
-        if raw in distinct and distinct[raw] * REPEATS_FOR_DISTINCT <= with_raw.height:
+        if raw in distinct and repeats(distinct[raw], with_raw.height):
             stage = by_distinct(stage.drop(code, strict=False), raw, value.alias(code))
             continue
         rowwise.append(value.alias(code))

@@ -49,14 +49,14 @@ def detect_kind(path: Path) -> str:
 ENCODING_PROBE_BYTES = 4 << 20
 
 
-def detect_encoding(path: Path, probe_bytes: int | None = None) -> str:
-    """UTF-8 (with or without BOM) or GB18030, from the file's first ``probe_bytes``.
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) or GB18030, from the file's first ENCODING_PROBE_BYTES.
 
     When they hold Chinese text that decodes as UTF-8, the file is UTF-8 (GBK text is next to
     never valid UTF-8); the rest is checked as it is read (``_csv_blocks``). A start that is
     plain ASCII proves nothing, so then the whole file is checked here.
     """
-    probe = probe_bytes or ENCODING_PROBE_BYTES
+    probe = ENCODING_PROBE_BYTES
     with path.open("rb") as handle:
         head = handle.read(probe)
         whole = len(head) < probe

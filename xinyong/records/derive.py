@@ -144,26 +144,21 @@ _JSON_ESCAPED = r'["\\\x00-\x1f]'
 
 
 def _json_texts(item: CatalogItem, frame: pl.DataFrame, codes: list[str]) -> list[pl.Expr]:
-    """Each field's value as JSON text (``null`` when it has none), one expression per code.
+    """Each field's value as JSON text (``null`` where it has none), one expression per code.
 
     A text column none of whose values JSON would escape is quoted as it is; other columns
     are encoded as the member of a one-member object whose ``{"CODE":`` and ``}`` are cut
     off (codes are plain ASCII). Both give the bytes the encoder gives for the whole row.
     """
-    empty = {c for c in codes if frame[c].null_count() == frame.height}
     texts = [
         c
         for c in codes
-        if c not in empty
-        and frame[c].dtype == pl.String
-        and item.field(c).type is not FieldType.code_set
+        if frame[c].dtype == pl.String and item.field(c).type is not FieldType.code_set
     ]
     escaped = frame.select(pl.col(texts).str.contains(_JSON_ESCAPED).any()) if texts else None
     exprs = []
     for code, value in zip(codes, _field_values(item, codes), strict=True):
-        if code in empty:
-            text = pl.lit("null", dtype=pl.String)
-        elif escaped is not None and code in texts and not escaped[code][0]:
+        if escaped is not None and code in texts and not escaped[code][0]:
             text = pl.concat_str([pl.lit('"'), value, pl.lit('"')]).fill_null("null")
         else:
             member = pl.struct(value).struct.json_encode()
@@ -206,22 +201,19 @@ def encode_fields(
     (columns the file does not have cost nothing).
     """
     codes = sorted(item.field_codes)
-    # with_columns, not select: a field null in every row is a literal, spread over the rows
-    texts = frame.with_columns(_json_texts(item, frame, codes)).select(codes)
     present = tuple(c for c in codes if frame[c].null_count() < frame.height)
-    # with_columns: a literal (no field has a value) is spread over the rows
-    canonical = texts.with_columns(_canonical_object(codes, set(present)).alias("json"))["json"]
+    canonical_object = _canonical_object(codes, set(present)).alias("json")
+    if not present:  # the object is a literal: spread over the rows by with_columns
+        canonical = frame.with_columns(canonical_object)["json"]
+        return EncodedFields(canonical, pl.Series("json", ["[]"] * frame.height), present)
+    texts = frame.select(_json_texts(item, frame, list(present)))
+    canonical = texts.select(canonical_object)["json"]
     if protected is not None:
         secret = [c for c in item.protected_fields if c in present]
-        encrypted = protected.with_columns(_json_texts(item, protected, secret)).select(secret)
-        texts = texts.with_columns(encrypted)
-    if not present:
-        stored = pl.Series("json", ["[]"] * frame.height, dtype=pl.String)
-    else:
-        values = pl.concat_str([pl.col(c) for c in present], separator=",")
-        arrays = pl.concat_str([pl.lit("["), values, pl.lit("]")]).alias("json")
-        stored = texts.select(arrays)["json"]
-    return EncodedFields(canonical, stored, present)
+        texts = texts.with_columns(protected.select(_json_texts(item, protected, secret)))
+    values = pl.concat_str([pl.col(c) for c in present], separator=",")
+    arrays = pl.concat_str([pl.lit("["), values, pl.lit("]")]).alias("json")
+    return EncodedFields(canonical, texts.select(arrays)["json"], present)
 
 
 def sha256_hex(texts: pl.Series) -> pl.Series:

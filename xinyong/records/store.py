@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import polars as pl
-from sqlalchemy import Integer, Table, column, select, table, text, update
+from sqlalchemy import Integer, column, select, table, text, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.schema import CatalogItem
@@ -30,7 +30,6 @@ from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
 Outcome = Literal["new", "updated", "unchanged"]
-RECORDS = cast(Table, Record.__table__)
 _KEYS = "xinyong_batch_keys"
 _KEY_TABLE = table(_KEYS, column("k"))
 LOOKUP_CHUNK = 5000
@@ -259,7 +258,7 @@ def write_versions(
     session.flush()
     to_insert = result.filter(pl.col(OUTCOME) != "unchanged").drop(OUTCOME)
     ensure_layouts(session, to_insert["layout_id"].unique().to_list())
-    insert_frame(session, RECORDS, to_insert)
+    insert_frame(session, Record.__tablename__, to_insert)
     return result
 
 
