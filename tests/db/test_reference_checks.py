@@ -1,20 +1,26 @@
-"""Bulk loads into records on PostgreSQL check foreign keys per frame, not per row, and must
-still refuse what the foreign keys refuse and protect what they protect."""
+"""Bulk loads into records check foreign keys per frame, not per row (PostgreSQL always, SQLite
+inside an ingest), and must still refuse what the foreign keys refuse and protect what they
+protect."""
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import psycopg
 import pytest
 from helpers import org, penalty_values
+from penalty_files import good_row, write_csv
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from xinyong.audit.log import Actor
 from xinyong.catalog.registry import get_catalog
-from xinyong.db.bulk import MissingReference, _may_skip_triggers
+from xinyong.db.bulk import MissingReference, _may_skip_triggers, defer_reference_checks
+from xinyong.ingest.pipeline import ingest_file
 from xinyong.records.derive import values_frame
 from xinyong.records.models import Record
 from xinyong.records.store import IDENTITY, SUBJECT_ID, prepare_records, write_versions
@@ -86,3 +92,54 @@ def test_a_role_that_may_not_skip_triggers_keeps_the_per_row_checks(session: Ses
         assert _may_skip_triggers(connection) is True
     finally:
         session.rollback()
+
+
+def _require_sqlite(session: Session) -> None:
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite switches its foreign keys per transaction")
+
+
+def _foreign_keys_on(session: Session) -> bool:
+    return bool(session.execute(text("PRAGMA foreign_keys")).scalar_one())
+
+
+def test_sqlite_with_deferred_checks_still_refuses_a_missing_subject(session: Session) -> None:
+    _require_sqlite(session)
+    subject = org(session)
+    session.commit()
+    assert defer_reference_checks(session) is True
+    assert not _foreign_keys_on(session)
+    with pytest.raises(MissingReference) as refused:
+        write_versions(session, _prepared(session, subject, subject.id + 1000, numbers=2))
+    assert f"records.subject_id 引用了不存在的 subjects.id：{subject.id + 1000}" in str(
+        refused.value
+    )
+    session.rollback()
+    # The connection went back to the pool with its per-row checks on again.
+    assert _foreign_keys_on(session)
+    assert session.execute(select(func.count()).select_from(Record)).scalar_one() == 0
+
+
+def test_sqlite_session_already_writing_keeps_per_row_checks(session: Session) -> None:
+    _require_sqlite(session)
+    subject = org(session)  # a write: the transaction has begun
+    assert defer_reference_checks(session) is False
+    assert _foreign_keys_on(session)
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        write_versions(session, _prepared(session, subject, subject.id + 1000, numbers=1))
+    session.rollback()
+
+
+def test_sqlite_ingest_checks_per_frame_and_hands_back_checks_on(
+    session: Session, tmp_path: Path
+) -> None:
+    _require_sqlite(session)
+    path = write_csv(tmp_path / "penalties.csv", [good_row(n) for n in range(30)])
+    result = ingest_file(
+        session, "admin_penalty", path, actor=Actor("测试"), today=date(2026, 11, 22)
+    )
+    assert result.new == 30
+    assert not _foreign_keys_on(session)  # the batch's transaction
+    session.commit()
+    assert _foreign_keys_on(session)  # the next one
+    assert session.execute(select(func.count()).select_from(Record)).scalar_one() == 30

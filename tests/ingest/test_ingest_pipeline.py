@@ -224,6 +224,20 @@ def test_unseen_codes_create_subjects_and_conflicts_open_cases(
     assert session.execute(select(func.count()).select_from(SubjectName)).scalar_one() >= 2
 
 
+def test_every_record_belongs_to_the_subject_its_row_names(
+    session: Session, tmp_path: Path
+) -> None:
+    # Records are written in record-key order, subjects resolved in file order: each record
+    # must still end up with the subject of its own row, across chunks.
+    rows = [good_row(n, company=(n * 7) % len(COMPANIES)) for n in range(120)]
+    result = run(session, write_csv(tmp_path / "many.csv", rows), chunk_rows=50)
+    assert result.new == 120
+    pairs = session.execute(select(Record, Subject.uscc).join(Subject)).all()
+    assert len(pairs) == 120
+    by_number = {record.fields["CF_WSH"]: uscc for record, uscc in pairs}
+    assert by_number == {r["行政处罚决定书文号"]: r["统一社会信用代码"] for r in rows}
+
+
 def test_person_ids_are_linked_and_never_stored_in_clear(session: Session, tmp_path: Path) -> None:
     import random
 

@@ -30,7 +30,7 @@ from xinyong.catalog.registry import Catalog, get_catalog
 from xinyong.catalog.schema import CatalogItem
 from xinyong.clock import today as current_day
 from xinyong.clock import utcnow
-from xinyong.db.bulk import DeferredIndexes
+from xinyong.db.bulk import DeferredIndexes, defer_reference_checks
 from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
@@ -123,8 +123,9 @@ class _Staged:
     """A chunk cleaned and prepared, waiting for its subjects and its write."""
 
     rows: int
-    subjects: pl.DataFrame  # what resolving subjects needs, one row per record
-    prepared: pl.DataFrame
+    subjects: pl.DataFrame  # what resolving subjects needs, one row per record (file order)
+    prepared: pl.DataFrame  # in record-key order
+    order: pl.Series  # for each prepared row, its row in ``subjects``
 
 
 class BatchRun:
@@ -301,16 +302,22 @@ class BatchRun:
         keep = duplicate.is_null()
         loaded = good.filter(keep)
         self._count(cleaned, link_failed, good.filter(~keep), duplicate.filter(~keep), loaded)
+        # In record-key order: the key's unique index then takes the chunk's keys in one
+        # forward pass instead of at random places (the records' ids follow that order).
+        # Subjects are resolved in file order (the first spelling of a name is the one kept).
+        kept = prepared.filter(keep)
+        order = kept["record_key"].arg_sort()
         return _Staged(
             rows=cleaned.height,
             subjects=loaded.select(self.linker.subject_columns(loaded)),
-            prepared=prepared.filter(keep),
+            prepared=kept[order],
+            order=order,
         )
 
     def load(self, staged: _Staged) -> None:
         """Resolve the staged rows' subjects and write their versions (the database part)."""
         self._defer_indexes_when_large()
-        subject_ids = self.linker.resolve(staged.subjects)
+        subject_ids = self.linker.resolve(staged.subjects)[staged.order]
         prepared = staged.prepared.with_columns(subject_ids.alias("subject_id"))
         written = write_versions(self.session, prepared, all_new=self.first_load)
         outcomes = Counter(written[OUTCOME].to_list())
@@ -499,6 +506,7 @@ def _run(
     catalog = get_catalog()
     item = catalog.item(item_code)
     publish = publish or bool(department and department.publish_on_arrival)
+    defer_reference_checks(session)
     batch = _start_batch(session, item, source.path.name, source.headers, department, actor)
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
