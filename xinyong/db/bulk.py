@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from xinyong.db.base import Base
+from xinyong.db.engine import PER_FRAME_CHECKS
 
 _DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S%.6f"
 
@@ -92,16 +93,12 @@ def _check_references(
         if not wanted:
             continue
         parent, key = fk.column.table.name, fk.column.name
+        query = select(fk.column).where(
+            _among(connection.dialect.name, fk.column, wanted, fk.column.type)
+        )
         if lock:
-            found = connection.exec_driver_sql(
-                f"SELECT {key} FROM {parent} WHERE {key} = ANY(%(ids)s) FOR KEY SHARE",
-                {"ids": wanted},
-            ).scalars()
-        else:
-            found = connection.exec_driver_sql(
-                f"SELECT {key} FROM {parent} WHERE {key} IN (SELECT value FROM json_each(?))",
-                (json.dumps(wanted),),
-            ).scalars()
+            query = query.with_for_update(read=True, key_share=True)
+        found = connection.execute(query).scalars()
         missing = sorted(set(wanted) - set(found))
         if missing:
             shown = "、".join(str(m) for m in missing[:5])
@@ -152,21 +149,16 @@ def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
         return
     connection = session.connection()
     model_table = Base.metadata.tables.get(table)
-    checked = model_table is not None and bool(model_table.foreign_keys)
+    keyed = model_table if model_table is not None and model_table.foreign_keys else None
     if connection.dialect.name == "postgresql":
-        if model_table is not None and checked:
-            _copy_checked(connection, model_table, frame)
+        if keyed is not None:
+            _copy_checked(connection, keyed, frame)
         else:
             _copy(connection, table, frame)
         return
-    if model_table is not None and checked and connection.info.get(_PER_FRAME_CHECKS):
-        _check_references(connection, model_table, frame, lock=False)
+    if keyed is not None and connection.info.get(PER_FRAME_CHECKS):
+        _check_references(connection, keyed, frame, lock=False)
     _sqlite_insert(connection, table, frame)
-
-
-# Connection.info flag: this SQLite connection runs with foreign_keys off, and insert_frame
-# checks references per frame (see defer_reference_checks).
-_PER_FRAME_CHECKS = "xinyong_per_frame_reference_checks"
 
 
 def defer_reference_checks(session: Session) -> bool:
@@ -176,24 +168,18 @@ def defer_reference_checks(session: Session) -> bool:
     SQLite can switch foreign keys only between transactions, so this must run before the
     transaction's first write; a session already writing keeps its per-row checks. The
     connection gets ``foreign_keys=ON`` back when it returns to the pool, after the commit or
-    rollback (``restore_reference_checks``). Rows the ORM writes in such a transaction are
-    not checked by SQLite: use it only around bulk loads.
+    rollback (``xinyong.db.engine.restore_reference_checks``). Rows the ORM writes in such a
+    transaction are not checked by SQLite: use it only around bulk loads.
     """
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return False
     raw: Any = connection.connection.driver_connection
     if raw.in_transaction:
-        return bool(connection.info.get(_PER_FRAME_CHECKS))
+        return bool(connection.info.get(PER_FRAME_CHECKS))
     raw.execute("PRAGMA foreign_keys=OFF")
-    connection.info[_PER_FRAME_CHECKS] = True
+    connection.info[PER_FRAME_CHECKS] = True
     return True
-
-
-def restore_reference_checks(dbapi_connection: Any, record: Any) -> None:
-    """Pool checkin hook for SQLite engines: per-row foreign-key checks back on."""
-    if record.info.pop(_PER_FRAME_CHECKS, False) and dbapi_connection is not None:
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def _sqlite_insert(connection: Connection, table: str, frame: pl.DataFrame) -> None:
@@ -249,7 +235,11 @@ def among(session: Session, column: Any, values: list[Any], item_type: Any = Non
     """``column IN values`` with one parameter instead of one per value: an array on
     PostgreSQL, a JSON array read by ``json_each`` on SQLite (thousands of bound values cost
     more to compile than the query takes to run)."""
-    if session.get_bind().dialect.name == "postgresql":
+    return _among(session.get_bind().dialect.name, column, values, item_type)
+
+
+def _among(dialect: str, column: Any, values: list[Any], item_type: Any = None) -> Any:
+    if dialect == "postgresql":
         array = postgresql.ARRAY(item_type if item_type is not None else String())
         return column == any_(literal(values, type_=array))
     listed = func.json_each(literal(json.dumps(values, ensure_ascii=False), String()))

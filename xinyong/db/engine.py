@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from xinyong.db.bulk import restore_reference_checks
 from xinyong.settings import get_settings
 
 
@@ -27,6 +26,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA cache_size=-262144")  # 256 MB page cache: bulk loads touch indexes
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+
+
+# Connection.info flag: this SQLite connection runs with foreign_keys off for its transaction,
+# and bulk inserts check references per frame (xinyong.db.bulk.defer_reference_checks).
+PER_FRAME_CHECKS = "xinyong_per_frame_reference_checks"
+
+
+def restore_reference_checks(dbapi_connection: Any, record: Any) -> None:
+    """Pool checkin hook for SQLite engines: per-row foreign-key checks back on."""
+    if record.info.pop(PER_FRAME_CHECKS, False) and dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def normalize_url(url: str) -> str:
