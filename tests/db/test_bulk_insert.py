@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
 import polars as pl
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -61,3 +64,45 @@ def test_chinese_text_arrives_as_text_that_json_functions_read(session: Session)
     assert [r[2] for r in rows] == ["罚款", "警告", None]
     # numeric columns still take text as numbers (SQLite's affinity applies after the cast)
     assert float(rows[0][3]) == 2000 and float(rows[1][3]) == 0.5
+
+
+def test_a_value_constant_across_rows_is_stored_as_a_varying_one_would_be(
+    session: Session,
+) -> None:
+    """Constant columns are written into the statement once: dates, times, amounts and flags
+    must come out exactly as they do when bound row by row."""
+    session.execute(
+        text(
+            "CREATE TEMPORARY TABLE bulk_typed "
+            "(n INTEGER, d DATE, ts TIMESTAMP, amount NUMERIC(20, 2), flag BOOLEAN)"
+        )
+    )
+    moment = datetime(2026, 11, 22, 9, 30)  # whole seconds: str() would drop the fraction
+    constant = pl.DataFrame(
+        {
+            "n": [0, 1],
+            "d": [date(2026, 5, 1)] * 2,
+            "ts": [moment] * 2,
+            "amount": [Decimal("2000.50")] * 2,
+            "flag": [True] * 2,
+        }
+    )
+    varying = pl.DataFrame(
+        {
+            "n": [2, 3],
+            "d": [date(2026, 5, 1), date(2026, 5, 2)],
+            "ts": [moment, moment + timedelta(seconds=1)],
+            "amount": [Decimal("2000.50"), Decimal("1.00")],
+            "flag": [True, False],
+        }
+    )
+    insert_frame(session, "bulk_typed", constant)
+    insert_frame(session, "bulk_typed", varying)
+    rows = session.execute(text("SELECT d, ts, amount, flag FROM bulk_typed ORDER BY n")).all()
+    assert rows[0] == rows[1] == rows[2]
+    assert rows[3] != rows[2]
+    stored_moment = rows[0][1]
+    if isinstance(stored_moment, str):  # SQLite keeps the text it was given
+        assert stored_moment == "2026-11-22 09:30:00.000000"
+    else:
+        assert stored_moment == moment

@@ -80,6 +80,17 @@ def test_a_loaded_subject_cannot_be_deleted_before_the_load_commits(
     assert session.execute(select(func.count()).select_from(Record)).scalar_one() == 2
 
 
+def test_postgres_checks_subjects_the_caller_says_it_knows(session: Session) -> None:
+    """``subjects_known`` spares the check only where nobody else can write meanwhile
+    (SQLite); on PostgreSQL the check is also the lock, so a missing subject is refused."""
+    _require_postgres(session)
+    subject = org(session)
+    prepared = _prepared(session, subject, subject.id + 1000, numbers=2)
+    with pytest.raises(MissingReference, match=str(subject.id + 1000)):
+        write_versions(session, prepared, subjects_known=True)
+    session.rollback()
+
+
 def test_a_role_that_may_not_skip_triggers_keeps_the_per_row_checks(session: Session) -> None:
     _require_postgres(session)
     role = f"xinyong_plain_{uuid.uuid4().hex[:8]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Collection
 from typing import Any
 
 import polars as pl
@@ -77,17 +78,23 @@ class MissingReference(ValueError):
 
 
 def _check_references(
-    connection: Connection, table: Table, frame: pl.DataFrame, *, lock: bool
+    connection: Connection,
+    table: Table,
+    frame: pl.DataFrame,
+    *,
+    lock: bool,
+    known: Collection[str] = (),
 ) -> None:
     """Check every foreign key of ``table`` for the frame's rows with one query per key.
 
     ``lock`` (PostgreSQL) also locks the rows they point at (FOR KEY SHARE) until commit, as
     PostgreSQL's per-row foreign-key triggers would: nobody can delete them before the new
     rows are visible. SQLite needs no lock: the loading transaction holds the write lock.
+    Columns in ``known`` are left out (see ``insert_frame``).
     """
     for fk in table.foreign_keys:
         column = fk.parent.name
-        if column not in frame.columns:
+        if column not in frame.columns or column in known:
             continue
         wanted = frame[column].drop_nulls().unique().to_list()
         if not wanted:
@@ -138,12 +145,18 @@ def _copy_checked(connection: Connection, table: Table, frame: pl.DataFrame) -> 
     connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
 
 
-def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
+def insert_frame(
+    session: Session, table: str, frame: pl.DataFrame, *, known: Collection[str] = ()
+) -> None:
     """Append the frame's rows to ``table`` (column names = frame column names).
 
     On PostgreSQL the foreign keys of a model's table are checked once per frame rather than
     once per row (see ``_copy_checked``); on SQLite too when the transaction runs with
-    ``defer_reference_checks``.
+    ``defer_reference_checks``. ``known``: key columns whose rows this transaction has itself
+    just read or written after its first write (the subjects an ingest resolved). SQLite
+    lets one transaction write at a time, so nobody can delete those rows before the commit,
+    and it does not check them again; PostgreSQL checks them all the same, because there the
+    check also locks them against concurrent deletes.
     """
     if frame.height == 0:
         return
@@ -157,7 +170,7 @@ def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> None:
             _copy(connection, table, frame)
         return
     if keyed is not None and connection.info.get(PER_FRAME_CHECKS):
-        _check_references(connection, keyed, frame, lock=False)
+        _check_references(connection, keyed, frame, lock=False, known=known)
     _sqlite_insert(connection, table, frame)
 
 
@@ -183,30 +196,56 @@ def defer_reference_checks(session: Session) -> bool:
 
 
 def _sqlite_insert(connection: Connection, table: str, frame: pl.DataFrame) -> None:
-    ready = _sqlite_ready(frame)
-    constant = [
-        c
-        for c, dtype in ready.schema.items()
-        if (dtype == pl.String or dtype == pl.Null or dtype.is_integer()) and _is_constant(ready[c])
-    ][: len(ready.columns) - 1]  # at least one bound column: executemany runs once per row
-    varying = [c for c in ready.columns if c not in constant]
-    texts = {c for c in varying if ready.schema[c] == pl.String}
+    """executemany with one bound value per row only for the columns that vary: a value the
+    same in every row is written into the statement once (and formatted once)."""
+    constant = _constant_columns(frame)
+    varying = [c for c in frame.columns if c not in constant]
+    literals = _sqlite_ready(frame.head(1).select(constant)).row(0) if constant else ()
+    ready = _sqlite_ready(frame.select(varying))
+    as_bytes = {c for c in varying if ready.schema[c] == pl.String and not _all_ascii(ready[c])}
     names = ", ".join([*varying, *constant])
     values = ", ".join(
-        [_TEXT_FROM_BYTES if c in texts else "?" for c in varying]
-        + [_sql_literal(ready[c][0]) for c in constant]
+        [_TEXT_FROM_BYTES if c in as_bytes else "?" for c in varying]
+        + [_sql_literal(v) for v in literals]
     )
     raw_sqlite: Any = connection.connection.driver_connection
     raw_sqlite.executemany(
         f"INSERT INTO {table} ({names}) VALUES ({values})",
-        zip(*(_bound_values(ready[c], c in texts) for c in varying), strict=True),
+        zip(*(_bound_values(ready[c], c in as_bytes) for c in varying), strict=True),
     )
 
 
-# Text is bound as its UTF-8 bytes and cast back to TEXT by SQLite (the database encoding is
-# UTF-8, so the cast only relabels the bytes): Python builds bytes objects from Polars' UTF-8
-# by copying, where str objects of Chinese text cost a decode here and an encode in sqlite3.
+# Types whose one value _sqlite_ready turns into text, an integer or NULL (see _sql_literal).
+def _literal_type(dtype: pl.DataType) -> bool:
+    return dtype.is_integer() or isinstance(
+        dtype, pl.String | pl.Null | pl.Date | pl.Datetime | pl.Decimal | pl.Boolean
+    )
+
+
+def _constant_columns(frame: pl.DataFrame) -> list[str]:
+    """Columns with one value (or null) in every row, all but at least one column: executemany
+    runs once per row of the parameters, so one column must stay bound."""
+    found = [c for c, dtype in frame.schema.items() if _literal_type(dtype)]
+    return [c for c in found if _is_constant(frame[c])][: len(frame.columns) - 1]
+
+
+# How a text value is bound. sqlite3 hands str straight to SQLite (ASCII text is copied out
+# of Polars cheaply); any other object, bytes and None included, first goes through sqlite3's
+# adapter lookup, about 0.45 µs each. Text with other characters is bound as its UTF-8 bytes
+# all the same and cast back to TEXT by SQLite (the database encoding is UTF-8, so the cast
+# only relabels the bytes): a str of Chinese text costs a decode here and an encode in
+# sqlite3, more than that lookup.
 _TEXT_FROM_BYTES = "CAST(? AS TEXT)"
+_ASCII_PROBE_ROWS = 16
+
+
+def _all_ascii(values: pl.Series) -> bool:
+    """Whether every value is plain ASCII; a column of Chinese text usually shows it in its
+    first rows, which spares measuring all of it."""
+    for part in (values.head(_ASCII_PROBE_ROWS), values):
+        if part.str.len_bytes().sum() != part.str.len_chars().sum():
+            return False
+    return True
 
 
 def _bound_values(values: pl.Series, as_bytes: bool) -> list[Any]:

@@ -207,13 +207,19 @@ def item_has_records(session: Session, item_code: str) -> bool:
 
 
 def write_versions(
-    session: Session, prepared: pl.DataFrame, *, all_new: bool = False
+    session: Session,
+    prepared: pl.DataFrame,
+    *,
+    all_new: bool = False,
+    subjects_known: bool = False,
 ) -> pl.DataFrame:
     """Insert new records and new versions; returns the frame with an ``_outcome`` column.
 
     A superseded version is closed at the moment its successor was recorded. ``all_new``:
     the caller knows that none of the frame's record keys exists yet (the first load of an
-    item), so current versions are not looked up.
+    item), so current versions are not looked up. ``subjects_known``: the subjects were
+    found or created in this transaction after its first write (``insert_frame``'s
+    ``known``).
     """
     now = prepared["recorded_at"][0] if prepared.height else utcnow()
     rows = [] if all_new else _current_rows(session, prepared["record_key"].to_list())
@@ -258,7 +264,8 @@ def write_versions(
     session.flush()
     to_insert = result.filter(pl.col(OUTCOME) != "unchanged").drop(OUTCOME)
     ensure_layouts(session, to_insert["layout_id"].unique().to_list())
-    insert_frame(session, Record.__tablename__, to_insert)
+    known = ("subject_id",) if subjects_known else ()
+    insert_frame(session, Record.__tablename__, to_insert, known=known)
     return result
 
 
