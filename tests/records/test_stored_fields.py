@@ -80,3 +80,27 @@ def test_sha256_hex_gives_the_digests_hashlib_gives() -> None:
     texts = ["", "abc", "示范市市场监督管理局", '{"CF_WSH":"示市监罚〔2026〕1号"}', "😀\x1f末"]
     digests = sha256_hex(pl.Series(texts, dtype=pl.String)).to_list()
     assert digests == [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+
+
+def test_columns_quoted_as_they_are_give_the_encoder_bytes() -> None:
+    """Columns with a value in every row and nothing to escape are written straight into the
+    text; a column with a gap, one with a quote and the protected one are encoded."""
+    item = get_catalog().item("admin_penalty")
+    rows = [
+        {
+            "CF_WSH": f"示市监罚〔2026〕{n}号",
+            "CF_XDR_MC": "示范市鸿泰贸易有限公司",
+            "CF_CFLB": ["罚款"],
+            "BZ": None if n % 2 else "无",
+            "CF_SY": 'a "b"' if n == 3 else "违法事实",
+            "CF_FR_ZJHM": "440507198001011234",
+        }
+        for n in range(5)
+    ]
+    frame = values_frame(item, rows)
+    protected = frame.with_columns(pl.lit("enc:xyz").alias("CF_FR_ZJHM"))
+    encoded = encode_fields(item, frame, protected)
+    assert encoded.canonical.to_list() == _reference_canonical(frame)
+    for text, full in zip(encoded.stored.to_list(), encoded.canonical.to_list(), strict=True):
+        stored = as_dict(encoded.codes, json.loads(text))
+        assert stored == _without_nulls(full) | {"CF_FR_ZJHM": "enc:xyz"}

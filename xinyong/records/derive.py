@@ -143,18 +143,28 @@ def _field_values(item: CatalogItem, codes: list[str]) -> list[pl.Expr]:
 _JSON_ESCAPED = r'["\\\x00-\x1f]'
 
 
+def _is_text(item: CatalogItem, frame: pl.DataFrame, code: str) -> bool:
+    return frame[code].dtype == pl.String and item.field(code).type is not FieldType.code_set
+
+
+def _bare_columns(item: CatalogItem, frame: pl.DataFrame, codes: list[str]) -> set[str]:
+    """Text columns with a value in every row and nothing JSON would escape: their JSON is
+    the value between quotes, written straight into the assembled text."""
+    texts = [c for c in codes if _is_text(item, frame, c) and frame[c].null_count() == 0]
+    if not texts:
+        return set()
+    escaped = frame.select(pl.col(texts).str.contains(_JSON_ESCAPED).any())
+    return {c for c in texts if not escaped[c][0]}
+
+
 def _json_texts(item: CatalogItem, frame: pl.DataFrame, codes: list[str]) -> list[pl.Expr]:
     """Each field's value as JSON text (``null`` where it has none), one expression per code.
 
-    A text column none of whose values JSON would escape is quoted as it is; other columns
-    are encoded as the member of a one-member object whose ``{"CODE":`` and ``}`` are cut
-    off (codes are plain ASCII). Both give the bytes the encoder gives for the whole row.
+    Text is quoted as it is when no value of the column needs escaping; other columns are
+    encoded as the member of a one-member object whose ``{"CODE":`` and ``}`` are cut off
+    (codes are plain ASCII). Both give the bytes the encoder gives for the whole row.
     """
-    texts = [
-        c
-        for c in codes
-        if frame[c].dtype == pl.String and item.field(c).type is not FieldType.code_set
-    ]
+    texts = [c for c in codes if _is_text(item, frame, c)]
     escaped = frame.select(pl.col(texts).str.contains(_JSON_ESCAPED).any()) if texts else None
     exprs = []
     for code, value in zip(codes, _field_values(item, codes), strict=True):
@@ -167,19 +177,54 @@ def _json_texts(item: CatalogItem, frame: pl.DataFrame, codes: list[str]) -> lis
     return exprs
 
 
-def _canonical_object(codes: list[str], present: set[str]) -> pl.Expr:
-    """The JSON object of every field from the columns of their JSON texts; runs of members
-    without a value in any row are one literal piece (fewer pieces, faster to join)."""
-    pieces: list[pl.Expr] = []
-    literal = "{"
-    for n, code in enumerate(codes):
-        literal += f'{"," if n else ""}"{code}":'
-        if code in present:
-            pieces += [pl.lit(literal), pl.col(code)]
-            literal = ""
+Piece = str | pl.Expr
+
+
+def _joined(pieces: list[Piece]) -> pl.Expr:
+    """One text from literal pieces and columns (neighbouring literals merged first)."""
+    merged: list[Piece] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
         else:
-            literal += "null"
-    return pl.concat_str([*pieces, pl.lit(literal + "}")])
+            merged.append(piece)
+    return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in merged])
+
+
+class _JsonValues:
+    """The JSON of each present field of a frame, as pieces of a larger text: a bare column
+    (see _bare_columns) as itself between quotes, any other as a column of its JSON text.
+    Only the other columns are materialised, in ``frame``'s columns named ``prefix + code``."""
+
+    def __init__(self, item: CatalogItem, frame: pl.DataFrame, codes: list[str], prefix: str):
+        self.codes = set(codes)
+        self.bare = _bare_columns(item, frame, codes)
+        self.prefix = prefix
+        encoded = [c for c in codes if c not in self.bare]
+        self.frame = frame.select(
+            *(pl.col(c).alias(prefix + c) for c in self.bare),
+            *(
+                text.alias(prefix + c)
+                for c, text in zip(encoded, _json_texts(item, frame, encoded), strict=True)
+            ),
+        )
+
+    def pieces(self, code: str) -> list[Piece]:
+        column = pl.col(self.prefix + code)
+        return ['"', column, '"'] if code in self.bare else [column]
+
+
+def _canonical_object(codes: list[str], values: _JsonValues | None) -> pl.Expr:
+    """The JSON object of every field, in code order, ``null`` for fields absent from the
+    frame (runs of literal text are one piece: fewer pieces, faster to join)."""
+    pieces: list[Piece] = ["{"]
+    for n, code in enumerate(codes):
+        pieces.append(f'{"," if n else ""}"{code}":')
+        if values is not None and code in values.codes:
+            pieces += values.pieces(code)
+        else:
+            pieces.append("null")
+    return _joined([*pieces, "}"])
 
 
 @dataclass(frozen=True)
@@ -202,18 +247,23 @@ def encode_fields(
     """
     codes = sorted(item.field_codes)
     present = tuple(c for c in codes if frame[c].null_count() < frame.height)
-    canonical_object = _canonical_object(codes, set(present)).alias("json")
     if not present:  # the object is a literal: spread over the rows by with_columns
-        canonical = frame.with_columns(canonical_object)["json"]
+        canonical = frame.with_columns(_canonical_object(codes, None).alias("json"))["json"]
         return EncodedFields(canonical, pl.Series("json", ["[]"] * frame.height), present)
-    texts = frame.select(_json_texts(item, frame, list(present)))
-    canonical = texts.select(canonical_object)["json"]
-    if protected is not None:
-        secret = [c for c in item.protected_fields if c in present]
-        texts = texts.with_columns(protected.select(_json_texts(item, protected, secret)))
-    values = pl.concat_str([pl.col(c) for c in present], separator=",")
-    arrays = pl.concat_str([pl.lit("["), values, pl.lit("]")]).alias("json")
-    return EncodedFields(canonical, texts.select(arrays)["json"], present)
+    plain = _JsonValues(item, frame, list(present), "p:")
+    canonical = plain.frame.select(_canonical_object(codes, plain).alias("json"))["json"]
+    secret = [c for c in item.protected_fields if c in present] if protected is not None else []
+    stored_from = plain.frame
+    hidden = None
+    if protected is not None and secret:
+        hidden = _JsonValues(item, protected, secret, "s:")
+        stored_from = stored_from.hstack(hidden.frame.get_columns())
+    pieces: list[Piece] = ["["]
+    for n, code in enumerate(present):
+        pieces += [","] if n else []
+        pieces += (hidden if hidden is not None and code in secret else plain).pieces(code)
+    arrays = _joined([*pieces, "]"]).alias("json")
+    return EncodedFields(canonical, stored_from.select(arrays)["json"], present)
 
 
 def sha256_hex(texts: pl.Series) -> pl.Series:
