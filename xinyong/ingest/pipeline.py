@@ -8,10 +8,12 @@ visible, and running it again completes it.
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -114,16 +116,6 @@ def _error_kinds(errors: pl.Series) -> Counter[str]:
         .alias("k")
     )["k"]
     return Counter(kinds.to_list())
-
-
-@dataclass
-class _Prepared:
-    """A chunk cleaned, its subjects identified and its records built (see BatchRun.prepare)."""
-
-    cleaned: pl.DataFrame  # every row, with its issue lists
-    link_failed: pl.DataFrame  # clean rows without a subject they may belong to
-    good: pl.DataFrame  # the other clean rows
-    prepared: pl.DataFrame  # the record versions of ``good``, in the same order
 
 
 @dataclass
@@ -281,10 +273,10 @@ class BatchRun:
                 continue
             self.acc.delays[delay] += count
 
-    def prepare(self, chunk: pl.DataFrame) -> _Prepared:
-        """Everything about a chunk that needs neither the database nor the chunks before it:
-        clean, identify subjects, build the record versions (all but their subject ids).
-        Runs in helper threads, several chunks at a time, ahead of ``admit`` and ``load``."""
+    def stage(self, chunk: pl.DataFrame) -> _Staged:
+        """Everything about a chunk that needs no database: clean, identify subjects, build the
+        record versions (all but their subject ids) and reject duplicates. Runs ahead of
+        ``load`` in a helper thread."""
         cleaned = clean_chunk(
             chunk, self.item, self.headers, self.catalog, self.today, self.checker
         )
@@ -306,25 +298,17 @@ class BatchRun:
             original_rows=self._originals(good),
             now=self._now,
         )
-        return _Prepared(cleaned, link_failed, good, prepared)
-
-    def admit(self, chunk: _Prepared) -> _Staged:
-        """Reject rows repeating a record key of an earlier row of the batch and count the
-        chunk; chunks must come here in file order."""
-        good, prepared = chunk.good, chunk.prepared
         duplicate = self._duplicates(prepared, good[ROW_NUMBER])
         keep = duplicate.is_null()
         loaded = good.filter(keep)
-        self._count(
-            chunk.cleaned, chunk.link_failed, good.filter(~keep), duplicate.filter(~keep), loaded
-        )
+        self._count(cleaned, link_failed, good.filter(~keep), duplicate.filter(~keep), loaded)
         # In record-key order: the key's unique index then takes the chunk's keys in one
         # forward pass instead of at random places (the records' ids follow that order).
         # Subjects are resolved in file order (the first spelling of a name is the one kept).
         kept = prepared.filter(keep)
         order = kept["record_key"].arg_sort()
         return _Staged(
-            rows=chunk.cleaned.height,
+            rows=cleaned.height,
             subjects=loaded.select(self.linker.subject_columns(loaded)),
             prepared=kept[order],
             order=order,
@@ -345,6 +329,9 @@ class BatchRun:
         self.result.new += outcomes["new"]
         self.result.updated += outcomes["updated"]
         self.result.unchanged += outcomes["unchanged"]
+
+    def process(self, chunk: pl.DataFrame) -> None:
+        self.load(self.stage(chunk))
 
     def _count(
         self,
@@ -407,6 +394,7 @@ class BatchRun:
         return r
 
 
+_DONE = object()
 FIRST_CHUNK_ROWS = 10_000
 
 
@@ -423,42 +411,49 @@ def _small_first(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     yield from chunks
 
 
-# Helper threads preparing chunks. One keeps both cores busy (it and the loading thread are
-# about equally long); a second measured no faster on two cores and held ~100 MB more.
-STAGE_WORKERS = 1
-
-
 def _ahead(
-    prepare: Callable[[pl.DataFrame], _Prepared],
-    admit: Callable[[_Prepared], _Staged],
-    chunks: Iterator[pl.DataFrame],
+    stage: Callable[[pl.DataFrame], _Staged], chunks: Iterator[pl.DataFrame]
 ) -> Generator[_Staged, None, None]:
-    """Prepare the next chunk in a helper thread while the caller loads the current one.
+    """Read and stage chunk n+1 in a helper thread while the caller loads chunk n.
 
-    Preparing is mostly Polars work and loading mostly waits on the database, both without
-    holding the GIL. The chunks are read here and admitted in file order. At most
-    STAGE_WORKERS chunks are being prepared while one is being loaded, so memory stays
-    bounded. An error in a helper is raised here; stopping early cancels what has not
-    started and waits for what has.
+    The two overlap: staging is mostly Polars work and loading mostly waits on the database,
+    both without holding the GIL. At most two staged chunks exist at a time, so memory stays
+    bounded. An error in the helper is raised here; stopping early stops the helper.
     """
-    pool = ThreadPoolExecutor(max_workers=STAGE_WORKERS, thread_name_prefix="ingest-stage")
-    pending: deque[Future[_Prepared]] = deque()
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
 
-    def fill() -> None:
-        while len(pending) < STAGE_WORKERS:
-            chunk = next(chunks, None)
-            if chunk is None:
-                return
-            pending.append(pool.submit(prepare, chunk))
+    def put(value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(value, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                if not put(stage(chunk)):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the loading thread, which raises it
+            put(exc)
+
+    helper = threading.Thread(target=work, name="ingest-stage", daemon=True)
+    helper.start()
     try:
-        fill()
-        while pending:
-            prepared = pending.popleft().result()
-            fill()
-            yield admit(prepared)
+        while True:
+            value = handoff.get()
+            if value is _DONE:
+                return
+            if isinstance(value, BaseException):
+                raise value
+            yield value
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        stop.set()
+        helper.join()
 
 
 def _timeliness_summary(delays: Counter[int]) -> dict[str, Any]:
@@ -520,7 +515,7 @@ def _run(
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )
-    with closing(_ahead(run.prepare, run.admit, _small_first(chunks))) as staged_chunks:
+    with closing(_ahead(run.stage, _small_first(chunks))) as staged_chunks:
         for staged in staged_chunks:
             run.load(staged)
             if progress:
