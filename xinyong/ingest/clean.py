@@ -485,7 +485,8 @@ def clean_chunk(
     ids = [f for f in item.fields if f.type in IDENTIFIER_TYPES]
     values = {f.code: c.value for f, c in plain}
     values |= {f.code: _normalized_code(pl.col(f"_raw_{f.code}")) for f in ids}
-    stage = cleaned_values(with_raw, item, values)
+    local = {f.code: _own_conditions(f, c) for f, c in plain}
+    stage = cleaned_values(with_raw, item, values, local)
     checks = [c for _, c in plain]
     for f in ids:
         applies = condition_expr(item, f.checked_when) if f.checked_when else pl.lit(True)
@@ -495,7 +496,26 @@ def clean_chunk(
     fixes = [i for c in checks for i in c.fixes]
     flags = amount_flags(item)
     stage = with_content_yuan(stage, item)
-    return _with_issue_lists(stage, errors, fixes, flags).drop(CONTENT_YUAN, strict=False)
+    # Conditions already evaluated once per distinct raw value are read from their column.
+    fired = [c for c in stage.columns if c.startswith(FIRED)]
+    done = {id(w) for column in fired for w in local[column.removeprefix(FIRED)]}
+    conditions = [pl.col(c) for c in fired] + [
+        i.when for i in (*errors, *fixes, *flags) if id(i.when) not in done
+    ]
+    listed = _with_issue_lists(stage, conditions, errors, fixes, flags)
+    return listed.drop(CONTENT_YUAN, *fired, strict=False)
+
+
+# Column prefix: whether some of a field's own conditions hold (see _own_conditions).
+FIRED = "_fired_"
+
+
+def _own_conditions(f: Field, cleaned: Cleaned) -> list[pl.Expr]:
+    """The conditions of a field's issues that read only its raw text and its value: where
+    the field is cleaned once per distinct raw value, they are evaluated there too."""
+    own = {f"_raw_{f.code}", f.code}
+    issues = [*cleaned.errors, *cleaned.fixes]
+    return [i.when for i in issues if set(i.when.meta.root_names()) <= own]
 
 
 # A field whose raw values repeat this often on average is cleaned once per distinct value.
@@ -507,22 +527,30 @@ def repeats(distinct: int, height: int) -> bool:
     return distinct * REPEATS_FOR_DISTINCT <= height
 
 
-def by_distinct(frame: pl.DataFrame, column: str, value: pl.Expr) -> pl.DataFrame:
+def by_distinct(frame: pl.DataFrame, column: str, value: pl.Expr, *after: pl.Expr) -> pl.DataFrame:
     """The frame with ``value`` (an expression of ``column`` only) added as a column,
-    computed once per distinct value of ``column`` and joined back."""
+    computed once per distinct value of ``column`` and joined back; ``after``: more columns
+    computed from those two the same way."""
     once = frame.select(pl.col(column).unique()).with_columns(value)
+    if after:
+        once = once.with_columns(after)
     return frame.join(once, on=column, how="left", maintain_order="left", nulls_equal=True)
 
 
 def cleaned_values(
-    with_raw: pl.DataFrame, item: CatalogItem, values: dict[str, pl.Expr]
+    with_raw: pl.DataFrame,
+    item: CatalogItem,
+    values: dict[str, pl.Expr],
+    conditions: dict[str, list[pl.Expr]] | None = None,
 ) -> pl.DataFrame:
     """The frame with each field's cleaned value as a column named by its code.
 
     Values of a field depend on its raw text only. Dates, amounts, codes and identifiers
     repeat (the same decision date, authority or category on many rows), so where a raw
     column has few distinct values they are cleaned once each and joined back; the others
-    are cleaned row by row, lazily, so that shared subexpressions run once.
+    are cleaned row by row, lazily, so that shared subexpressions run once. A field cleaned
+    once per distinct value also gets the column FIRED + code: whether any of its
+    ``conditions`` (reading only its raw text and its value) holds.
     """
     candidates = [f"_raw_{f.code}" for f in item.fields if f.type is not FieldType.text]
     counts = with_raw.select(pl.col(candidates).n_unique()).row(0) if candidates else ()
@@ -531,11 +559,14 @@ def cleaned_values(
     for code, value in values.items():
         raw = f"_raw_{code}"
         if raw in distinct and repeats(distinct[raw], with_raw.height):
-            stage = by_distinct(stage.drop(code, strict=False), raw, value.alias(code))
+            own = (conditions or {}).get(code)
+            fired = [pl.any_horizontal(own).alias(FIRED + code)] if own else []
+            stage = by_distinct(stage.drop(code, strict=False), raw, value.alias(code), *fired)
             continue
         rowwise.append(value.alias(code))
     # as with_columns would order them: a column named by a code is replaced in place
     columns = [*with_raw.columns, *(code for code in values if code not in with_raw.columns)]
+    columns += [c for c in stage.columns if c.startswith(FIRED)]
     return stage.lazy().with_columns(rowwise).select(columns).collect()
 
 
@@ -546,11 +577,17 @@ def _issue_list(issues: list[Issue]) -> pl.Expr:
 
 
 def _with_issue_lists(
-    stage: pl.DataFrame, errors: list[Issue], fixes: list[Issue], flags: list[Issue]
+    stage: pl.DataFrame,
+    conditions: list[pl.Expr],
+    errors: list[Issue],
+    fixes: list[Issue],
+    flags: list[Issue],
 ) -> pl.DataFrame:
-    """Add the _errors, _fixes and _flags lists, wording messages only where a check fired."""
+    """Add the _errors, _fixes and _flags lists, wording messages only where a check fired.
+
+    ``conditions``: true in every row where some issue's condition holds (false elsewhere);
+    the issues' own conditions, or columns that stand for some of them."""
     index = "_clean_index"
-    conditions = [i.when for i in (*errors, *fixes, *flags)]
     fired = pl.any_horizontal(conditions) if conditions else pl.lit(False)
     indexed = stage.with_row_index(index)
     mask = indexed.lazy().select(fired.alias("m")).collect()["m"]
