@@ -5,8 +5,9 @@ beside a raw bulk load of the same file in the same run.
 
 Raw baselines: PostgreSQL — psql \\copy into an unindexed all-text table; SQLite — executemany
 of the raw rows into an all-text table. Prints rows/s, the ratio full / raw (targets for
-1,000,000 rows: at most 2.0 on PostgreSQL, 2.5 on SQLite) and the peak memory of the process
-so far (max_rss, cumulative: the PostgreSQL line covers both runs). Numbers only; nothing fails.
+1,000,000 rows: at most 2.0 on PostgreSQL, 2.5 on SQLite), the peak memory of the process
+so far (max_rss, cumulative: the PostgreSQL line covers both runs) and the CPU seconds the
+full ingest took in this process (client_cpu_s). Numbers only; nothing fails.
 """
 
 from __future__ import annotations
@@ -127,12 +128,15 @@ def raw_sqlite(path: Path, folder: Path) -> float:
 def full(url: str, path: Path) -> tuple[float, dict[str, int]]:
     upgrade(url)
     engine = make_engine(url)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with session_scope(engine) as session:
         result = ingest_file(session, "admin_penalty", path, actor=Actor("bench"), today=TODAY)
     elapsed = time.perf_counter() - started
     engine.dispose()
     counts = {k: getattr(result, k) for k in ("total", "accepted", "rejected", "new")}
+    # CPU seconds of this process (all its threads; not PostgreSQL's server): steadier than
+    # wall time when the machine's speed drifts, and cpu / full = cores kept busy.
+    counts["client_cpu_s"] = round(time.process_time() - cpu)
     return elapsed, counts
 
 
