@@ -215,8 +215,8 @@ def _sqlite_insert(connection: Connection, table: str, frame: pl.DataFrame) -> N
     )
 
 
-# Types whose one value _sqlite_ready turns into text, an integer or NULL (see _sql_literal).
 def _literal_type(dtype: pl.DataType) -> bool:
+    """Types whose one value _sqlite_ready turns into text, an integer or NULL (_sql_literal)."""
     return dtype.is_integer() or isinstance(
         dtype, pl.String | pl.Null | pl.Date | pl.Datetime | pl.Decimal | pl.Boolean
     )

@@ -541,7 +541,7 @@ def cleaned_values(
     with_raw: pl.DataFrame,
     item: CatalogItem,
     values: dict[str, pl.Expr],
-    conditions: dict[str, list[pl.Expr]] | None = None,
+    conditions: dict[str, list[pl.Expr]],
 ) -> pl.DataFrame:
     """The frame with each field's cleaned value as a column named by its code.
 
@@ -559,7 +559,7 @@ def cleaned_values(
     for code, value in values.items():
         raw = f"_raw_{code}"
         if raw in distinct and repeats(distinct[raw], with_raw.height):
-            own = (conditions or {}).get(code)
+            own = conditions.get(code)
             fired = [pl.any_horizontal(own).alias(FIRED + code)] if own else []
             stage = by_distinct(stage.drop(code, strict=False), raw, value.alias(code), *fired)
             continue

@@ -147,28 +147,24 @@ def _is_text(item: CatalogItem, frame: pl.DataFrame, code: str) -> bool:
     return frame[code].dtype == pl.String and item.field(code).type is not FieldType.code_set
 
 
-def _bare_columns(item: CatalogItem, frame: pl.DataFrame, codes: list[str]) -> set[str]:
-    """Text columns with a value in every row and nothing JSON would escape: their JSON is
-    the value between quotes, written straight into the assembled text."""
-    texts = [c for c in codes if _is_text(item, frame, c) and frame[c].null_count() == 0]
-    if not texts:
-        return set()
-    escaped = frame.select(pl.col(texts).str.contains(_JSON_ESCAPED).any())
-    return {c for c in texts if not escaped[c][0]}
+def _escaped_columns(item: CatalogItem, frame: pl.DataFrame, codes: list[str]) -> set[str]:
+    """The codes whose JSON is not simply their text between quotes: code sets, non-text
+    columns, and text columns where some value holds a character JSON escapes."""
+    texts = [c for c in codes if _is_text(item, frame, c)]
+    scan = frame.select(pl.col(texts).str.contains(_JSON_ESCAPED).any()) if texts else None
+    return {c for c in codes if c not in texts or (scan is not None and scan[c][0])}
 
 
-def _json_texts(item: CatalogItem, frame: pl.DataFrame, codes: list[str]) -> list[pl.Expr]:
+def _json_texts(item: CatalogItem, codes: list[str], escaped: set[str]) -> list[pl.Expr]:
     """Each field's value as JSON text (``null`` where it has none), one expression per code.
 
-    Text is quoted as it is when no value of the column needs escaping; other columns are
+    A column outside ``escaped`` (see _escaped_columns) is quoted as it is; the others are
     encoded as the member of a one-member object whose ``{"CODE":`` and ``}`` are cut off
     (codes are plain ASCII). Both give the bytes the encoder gives for the whole row.
     """
-    texts = [c for c in codes if _is_text(item, frame, c)]
-    escaped = frame.select(pl.col(texts).str.contains(_JSON_ESCAPED).any()) if texts else None
     exprs = []
     for code, value in zip(codes, _field_values(item, codes), strict=True):
-        if escaped is not None and code in texts and not escaped[code][0]:
+        if code not in escaped:
             text = pl.concat_str([pl.lit('"'), value, pl.lit('"')]).fill_null("null")
         else:
             member = pl.struct(value).struct.json_encode()
@@ -193,20 +189,19 @@ def _joined(pieces: list[Piece]) -> pl.Expr:
 
 class _JsonValues:
     """The JSON of each present field of a frame, as pieces of a larger text: a bare column
-    (see _bare_columns) as itself between quotes, any other as a column of its JSON text.
+    as itself between quotes, any other as a column of its JSON text.
     Only the other columns are materialised, in ``frame``'s columns named ``prefix + code``."""
 
     def __init__(self, item: CatalogItem, frame: pl.DataFrame, codes: list[str], prefix: str):
         self.codes = set(codes)
-        self.bare = _bare_columns(item, frame, codes)
+        escaped = _escaped_columns(item, frame, codes)
+        # Bare: a value in every row and nothing to escape, so the JSON is the text quoted.
+        self.bare = {c for c in codes if c not in escaped and frame[c].null_count() == 0}
         self.prefix = prefix
         encoded = [c for c in codes if c not in self.bare]
         self.frame = frame.select(
             *(pl.col(c).alias(prefix + c) for c in self.bare),
-            *(
-                text.alias(prefix + c)
-                for c, text in zip(encoded, _json_texts(item, frame, encoded), strict=True)
-            ),
+            *(t.alias(prefix + t.meta.output_name()) for t in _json_texts(item, encoded, escaped)),
         )
 
     def pieces(self, code: str) -> list[Piece]:
@@ -252,16 +247,15 @@ def encode_fields(
         return EncodedFields(canonical, pl.Series("json", ["[]"] * frame.height), present)
     plain = _JsonValues(item, frame, list(present), "p:")
     canonical = plain.frame.select(_canonical_object(codes, plain).alias("json"))["json"]
-    secret = [c for c in item.protected_fields if c in present] if protected is not None else []
-    stored_from = plain.frame
-    hidden = None
+    secret = [c for c in item.protected_fields if c in present]
+    stored_from, hidden = plain.frame, plain  # ID numbers from ``protected`` when given
     if protected is not None and secret:
         hidden = _JsonValues(item, protected, secret, "s:")
         stored_from = stored_from.hstack(hidden.frame.get_columns())
     pieces: list[Piece] = ["["]
     for n, code in enumerate(present):
         pieces += [","] if n else []
-        pieces += (hidden if hidden is not None and code in secret else plain).pieces(code)
+        pieces += (hidden if code in secret else plain).pieces(code)
     arrays = _joined([*pieces, "]"]).alias("json")
     return EncodedFields(canonical, stored_from.select(arrays)["json"], present)
 
