@@ -246,34 +246,39 @@ def encode_fields(
         canonical = frame.with_columns(_canonical_object(codes, None).alias("json"))["json"]
         return EncodedFields(canonical, pl.Series("json", ["[]"] * frame.height), present)
     plain = _JsonValues(item, frame, list(present), "p:")
-    canonical = plain.frame.select(_canonical_object(codes, plain).alias("json"))["json"]
     secret = [c for c in item.protected_fields if c in present]
-    stored_from, hidden = plain.frame, plain  # ID numbers from ``protected`` when given
+    values, hidden = plain.frame, plain  # ID numbers from ``protected`` when given
     if protected is not None and secret:
         hidden = _JsonValues(item, protected, secret, "s:")
-        stored_from = stored_from.hstack(hidden.frame.get_columns())
+        values = values.hstack(hidden.frame.get_columns())
     pieces: list[Piece] = ["["]
     for n, code in enumerate(present):
         pieces += [","] if n else []
         pieces += (hidden if code in secret else plain).pieces(code)
-    arrays = _joined([*pieces, "]"]).alias("json")
-    return EncodedFields(canonical, stored_from.select(arrays)["json"], present)
+    # One select: Polars assembles the two texts side by side, one thread each.
+    both = values.select(
+        _canonical_object(codes, plain).alias("canonical"), _joined([*pieces, "]"]).alias("stored")
+    )
+    return EncodedFields(both["canonical"].alias("json"), both["stored"].alias("json"), present)
+
+
+def sha256_of(texts: pl.Expr) -> pl.Expr:
+    """SHA-256 (hex) of each text's UTF-8 bytes, computed in Rust (polars-hash) outside the
+    GIL; the same digests as ``hashlib.sha256(text.encode()).hexdigest()``."""
+    return plh.CryptographicHashingNameSpace(texts).sha2_256()
 
 
 def sha256_hex(texts: pl.Series) -> pl.Series:
-    """SHA-256 (hex) of each text's UTF-8 bytes, computed in Rust (polars-hash) outside the
-    GIL; the same digests as ``hashlib.sha256(text.encode()).hexdigest()``."""
-    return pl.DataFrame({"t": texts}).select(plh.col("t").chash.sha2_256())["t"]
+    return pl.DataFrame({"t": texts}).select(sha256_of(pl.col("t")))["t"]
 
 
-def record_keys(item: CatalogItem, frame: pl.DataFrame, identity: str) -> pl.Series:
-    """Identity of each record across versions: item plus natural-key values."""
+def record_key(item: CatalogItem, identity: str) -> pl.Expr:
+    """Identity of each record across versions: a digest of item plus natural-key values."""
     parts = [pl.lit(item.code)] + [
         pl.col(identity) if code == "subject" else pl.col(code).cast(pl.String).fill_null("")
         for code in item.natural_key
     ]
-    keys = frame.select(pl.concat_str(parts, separator="\x1f").alias("k"))["k"]
-    return sha256_hex(keys)
+    return sha256_of(pl.concat_str(parts, separator="\x1f"))
 
 
 def values_frame(item: CatalogItem, rows: list[dict[str, Any]]) -> pl.DataFrame:

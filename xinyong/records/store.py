@@ -21,8 +21,8 @@ from xinyong.privacy.ids import IdProtector, get_protector
 from xinyong.records.derive import (
     derive_frame,
     encode_fields,
-    record_keys,
-    sha256_hex,
+    record_key,
+    sha256_of,
     values_frame,
 )
 from xinyong.records.layouts import ensure_layouts, layout_for
@@ -98,8 +98,13 @@ def prepare_records(
         if original_rows is not None
         else pl.Series([None] * frame.height, dtype=pl.String)
     )
+    # Both digests in one select: Polars computes them side by side.
+    digests = frame.select(
+        record_key(item, IDENTITY).alias("record_key"),
+        sha256_of(pl.lit(encoded.canonical)).alias("content_hash"),
+    )
     return derived.select(
-        record_keys(item, frame, IDENTITY).alias("record_key"),
+        digests["record_key"],
         pl.lit(1).alias("version"),
         pl.lit(True).alias("is_current"),
         pl.lit(item.code).alias("item"),
@@ -120,7 +125,7 @@ def prepare_records(
         "amount_yuan",
         encoded.stored.alias("fields"),
         pl.lit(layout_for(item.code, encoded.codes), dtype=pl.Int64).alias("layout_id"),
-        sha256_hex(encoded.canonical).alias("content_hash"),
+        digests["content_hash"],
         published.cast(pl.Datetime("us")).alias("published_at"),
         _publication_state(item, published).alias("publication_state"),
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
