@@ -382,3 +382,20 @@ def test_the_batch_records_who_the_file_digest_the_counts_and_the_duration(
     assert batch.counts["accepted"] == 1 and batch.counts["rejected"] == 1
     assert batch.duration_s is not None and batch.duration_s >= 0
     assert batch.finished_at is not None
+
+
+def test_timeliness_counts_working_days_from_decision_to_receipt_across_chunks(
+    session: Session, tmp_path: Path
+) -> None:
+    # Received Sunday 2026-11-22: decided Friday 11-20 -> 0 working days, Monday 11-16 -> 4,
+    # Monday 11-02 -> 14. The rejected row (an impossible date) is not counted.
+    decided = ["2026-11-20"] * 3 + ["2026-11-16"] + ["2026-11-02"] * 2 + ["2026-02-30"]
+    rows = [good_row(n, 处罚决定日期=day, 处罚有效期="2027-05-01") for n, day in enumerate(decided)]
+    result = run(session, write_csv(tmp_path / "t.csv", rows), chunk_rows=2)
+    assert (result.accepted, result.rejected) == (6, 1)
+    assert result.timeliness == {
+        "records": 6,
+        "within_7_working_days": 4,
+        "share_timely": 0.6667,
+        "median_working_days": 4,
+    }

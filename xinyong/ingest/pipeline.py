@@ -89,7 +89,7 @@ class IngestResult:
 class _Accumulator:
     rejected: list[pl.DataFrame] = field(default_factory=list)
     error_kinds: Counter[str] = field(default_factory=Counter)
-    delays: Counter[int] = field(default_factory=Counter)
+    decided: Counter[str] = field(default_factory=Counter)  # loaded rows by decision date
     # record_key -> row number of its first row in this batch, with a 64-bit hash of the key
     # (earlier chunks are searched by hash, then the few candidates compared in full)
     seen_keys: pl.DataFrame = field(
@@ -268,11 +268,17 @@ class BatchRun:
         if not column:
             return
         for value, count in frame[column].drop_nulls().value_counts().iter_rows():
+            self.acc.decided[value] += count
+
+    def _delays(self) -> Counter[int]:
+        """Records by working days from decision to receipt (once per distinct date)."""
+        delays: Counter[int] = Counter()
+        for value, count in self.acc.decided.items():
             try:
-                delay = working_days_between(date.fromisoformat(value), self.today)
+                delays[working_days_between(date.fromisoformat(value), self.today)] += count
             except CalendarGapError:
                 continue
-            self.acc.delays[delay] += count
+        return delays
 
     def stage(self, chunk: pl.DataFrame) -> _Staged:
         """Everything about a chunk that needs no database: clean, identify subjects, build the
@@ -377,7 +383,7 @@ class BatchRun:
         r.new_subjects = self.linker.stats.new_subjects
         r.code_conflicts = self.linker.stats.conflicts
         r.error_kinds = dict(self.acc.error_kinds.most_common())
-        r.timeliness = _timeliness_summary(self.acc.delays)
+        r.timeliness = _timeliness_summary(self._delays())
         if self.acc.rejected:
             target = rejected_path(self.source, rejected_dir)
             frame = pl.concat(self.acc.rejected)
@@ -462,13 +468,22 @@ def _timeliness_summary(delays: Counter[int]) -> dict[str, Any]:
     if not total:
         return {}
     timely = sum(n for d, n in delays.items() if d <= TIMELY_WORKING_DAYS)
-    ordered = sorted(delays.elements())
     return {
         "records": total,
         "within_7_working_days": timely,
         "share_timely": round(timely / total, 4),
-        "median_working_days": ordered[len(ordered) // 2],
+        "median_working_days": _median(delays),
     }
+
+
+def _median(counts: Counter[int]) -> int:
+    """The middle value (the upper one of an even count) of values given with their counts."""
+    middle, passed = sum(counts.values()) // 2, 0
+    for value in sorted(counts):
+        passed += counts[value]
+        if passed > middle:
+            return value
+    raise ValueError("no values")
 
 
 def _start_batch(
