@@ -9,7 +9,7 @@ import json
 import polars as pl
 
 from xinyong.catalog.registry import get_catalog
-from xinyong.records.derive import _field_values, encode_fields, sha256_hex, values_frame
+from xinyong.records.derive import _field_values, encode_fields, sha256_of, values_frame
 from xinyong.records.layouts import as_dict
 
 
@@ -76,9 +76,9 @@ def test_rows_without_any_value_store_empty_arrays() -> None:
         assert encoded.canonical.to_list() == _reference_canonical(frame)
 
 
-def test_sha256_hex_gives_the_digests_hashlib_gives() -> None:
+def test_sha256_of_gives_the_digests_hashlib_gives() -> None:
     texts = ["", "abc", "示范市市场监督管理局", '{"CF_WSH":"示市监罚〔2026〕1号"}', "😀\x1f末"]
-    digests = sha256_hex(pl.Series(texts, dtype=pl.String)).to_list()
+    digests = pl.DataFrame({"t": texts}).select(sha256_of(pl.col("t")))["t"].to_list()
     assert digests == [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
 
 

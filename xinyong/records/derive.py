@@ -268,10 +268,6 @@ def sha256_of(texts: pl.Expr) -> pl.Expr:
     return plh.CryptographicHashingNameSpace(texts).sha2_256()
 
 
-def sha256_hex(texts: pl.Series) -> pl.Series:
-    return pl.DataFrame({"t": texts}).select(sha256_of(pl.col("t")))["t"]
-
-
 def record_key(item: CatalogItem, identity: str) -> pl.Expr:
     """Identity of each record across versions: a digest of item plus natural-key values."""
     parts = [pl.lit(item.code)] + [
