@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from xinyong.settings import get_settings
 
+SORT_WORKER_THREADS = 2
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -24,7 +26,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-262144")  # 256 MB page cache: bulk loads touch indexes
-    cursor.execute("PRAGMA temp_store=MEMORY")
+    # Sorts too large for memory (an index built over a bulk load) are cut into runs sorted by
+    # up to two worker threads and merged. SQLite uses workers only with temporary files on
+    # disk (temp_store=MEMORY turns them off): they live in the OS page cache all the same.
+    cursor.execute("PRAGMA temp_store=FILE")
+    cursor.execute(f"PRAGMA threads={SORT_WORKER_THREADS}")
     cursor.close()
 
 
