@@ -181,7 +181,7 @@ def defer_reference_checks(session: Session) -> bool:
     SQLite can switch foreign keys only between transactions, so this must run before the
     transaction's first write; a session already writing keeps its per-row checks. The
     connection gets ``foreign_keys=ON`` back when it returns to the pool, after the commit or
-    rollback (``xinyong.db.engine.restore_reference_checks``). Rows the ORM writes in such a
+    rollback (``xinyong.db.engine.restore_connection_settings``). Rows the ORM writes in such a
     transaction are not checked by SQLite: use it only around bulk loads.
     """
     connection = session.connection()

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from xinyong.db.wal import restore_autocheckpoint
 from xinyong.settings import get_settings
 
 SORT_WORKER_THREADS = 2
@@ -39,10 +40,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 PER_FRAME_CHECKS = "xinyong_per_frame_reference_checks"
 
 
-def restore_reference_checks(dbapi_connection: Any, record: Any) -> None:
-    """Pool checkin hook for SQLite engines: per-row foreign-key checks back on."""
+def restore_connection_settings(dbapi_connection: Any, record: Any) -> None:
+    """Pool checkin hook for SQLite engines: what a bulk load changed for its transaction
+    back as it was (per-row foreign-key checks, automatic checkpoints)."""
     if record.info.pop(PER_FRAME_CHECKS, False) and dbapi_connection is not None:
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    restore_autocheckpoint(dbapi_connection, record.info)
 
 
 def normalize_url(url: str) -> str:
@@ -57,7 +60,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "checkin", restore_reference_checks)
+        event.listen(engine, "checkin", restore_connection_settings)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

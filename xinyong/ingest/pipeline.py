@@ -31,7 +31,7 @@ from xinyong.catalog.schema import CatalogItem
 from xinyong.clock import today as current_day
 from xinyong.clock import utcnow
 from xinyong.db.bulk import DeferredIndexes, defer_reference_checks
-from xinyong.db.wal import wal_written_in_background
+from xinyong.db.wal import bulk_load_wal
 from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
@@ -531,15 +531,15 @@ def _run(
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )
-    # The WAL is written out while the load runs, so the commit waits for less of it.
-    with wal_written_in_background(session):
-        with closing(_ahead(run.stage, _small_first(chunks))) as staged_chunks:
-            for staged in staged_chunks:
-                run.load(staged)
-                if progress:
-                    progress(staged.rows)
-        batch.file_hash = digest()
-        result = run.finish(rejected_dir, started)
+    # SQLite: the WAL is written out while the load runs, and checkpointed after the commit.
+    bulk_load_wal(session)
+    with closing(_ahead(run.stage, _small_first(chunks))) as staged_chunks:
+        for staged in staged_chunks:
+            run.load(staged)
+            if progress:
+                progress(staged.rows)
+    batch.file_hash = digest()
+    result = run.finish(rejected_dir, started)
     record_event(
         session,
         actor,
