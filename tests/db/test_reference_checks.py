@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from helpers import org, penalty_values
 from penalty_files import good_row, write_csv
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor
@@ -27,11 +27,13 @@ from xinyong.records.store import IDENTITY, SUBJECT_ID, prepare_records, write_v
 from xinyong.subjects.models import Subject
 
 
-def _prepared(session: Session, subject: Subject, subject_id: int, numbers: int) -> pl.DataFrame:
+def _prepared(
+    session: Session, subject: Subject, subject_id: int, numbers: int, first: int = 0
+) -> pl.DataFrame:
     item = get_catalog().item("admin_penalty")
     rows = [
         penalty_values(subject, ["警告"], date(2026, 5, 1), number=f"示市监罚〔2026〕{n}号")
-        for n in range(numbers)
+        for n in range(first, first + numbers)
     ]
     frame = values_frame(item, rows).with_columns(
         pl.lit(subject_id).alias(SUBJECT_ID), pl.lit(subject.uscc).alias(IDENTITY)
@@ -76,6 +78,65 @@ def test_a_loaded_subject_cannot_be_deleted_before_the_load_commits(
             other.execute("DELETE FROM subjects WHERE id = %s", (subject.id,))
     # Triggers are back on for whatever the transaction does next.
     assert session.execute(text("SHOW session_replication_role")).scalar_one() == "origin"
+    session.commit()
+    assert session.execute(select(func.count()).select_from(Record)).scalar_one() == 2
+
+
+def _cannot_delete(session: Session, subject: Subject) -> bool:
+    """Whether another connection is kept from deleting the subject (a lock on it)."""
+    conninfo = session.get_bind().url.set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo) as other:
+        other.execute("SET lock_timeout = '300ms'")
+        try:
+            other.execute("DELETE FROM subject_names WHERE subject_id = %s", (subject.id,))
+            other.execute("DELETE FROM subjects WHERE id = %s", (subject.id,))
+        except psycopg.errors.LockNotAvailable:
+            return True
+        finally:
+            other.rollback()
+    return False
+
+
+def _subject_locks(session: Session) -> list[str]:
+    """Collects the statements that lock subjects for a foreign-key check, as they run."""
+    seen: list[str] = []
+
+    def look(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FOR KEY SHARE" in statement and "FROM subjects" in statement:
+            seen.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", look)
+    return seen
+
+
+def test_a_transaction_locks_a_referenced_subject_once(session: Session) -> None:
+    _require_postgres(session)
+    subject = org(session)
+    session.commit()
+    locks = _subject_locks(session)
+    write_versions(session, _prepared(session, subject, subject.id, numbers=2))
+    assert len(locks) == 1
+    # Locked until the commit: a later frame of the same transaction does not lock it again.
+    write_versions(session, _prepared(session, subject, subject.id, numbers=2, first=2))
+    assert len(locks) == 1
+    assert _cannot_delete(session, subject)
+    session.commit()
+    # A new transaction holds no lock yet: it takes one.
+    write_versions(session, _prepared(session, subject, subject.id, numbers=2, first=4))
+    assert len(locks) == 2
+    session.commit()
+    assert session.execute(select(func.count()).select_from(Record)).scalar_one() == 6
+
+
+def test_a_lock_released_by_a_savepoint_rollback_is_taken_again(session: Session) -> None:
+    _require_postgres(session)
+    subject = org(session)
+    session.commit()
+    savepoint = session.begin_nested()
+    write_versions(session, _prepared(session, subject, subject.id, numbers=2))
+    savepoint.rollback()
+    write_versions(session, _prepared(session, subject, subject.id, numbers=2, first=2))
+    assert _cannot_delete(session, subject)
     session.commit()
     assert session.execute(select(func.count()).select_from(Record)).scalar_one() == 2
 
