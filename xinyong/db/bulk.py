@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import weakref
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import polars as pl
@@ -257,12 +257,15 @@ def _constant_columns(frame: pl.DataFrame) -> list[str]:
     return [c for c in found if _is_constant(frame[c])][: len(frame.columns) - 1]
 
 
-# How a text value is bound. sqlite3 hands str straight to SQLite (ASCII text is copied out
-# of Polars cheaply); any other object, bytes and None included, first goes through sqlite3's
-# adapter lookup, about 0.45 µs each. Text with other characters is bound as its UTF-8 bytes
-# all the same and cast back to TEXT by SQLite (the database encoding is UTF-8, so the cast
-# only relabels the bytes): a str of Chinese text costs a decode here and an encode in
-# sqlite3, more than that lookup.
+# How a text value is bound. sqlite3 hands str, int, float and bytearray straight to SQLite
+# (ASCII text is copied out of Polars cheaply); any other object, bytes and None included,
+# first goes through sqlite3's adapter lookup: ~3,300 instructions (0.4-0.6 µs), most of them
+# an AttributeError raised and cleared on its protocol type. Text with other characters is
+# bound as its UTF-8 bytes in a bytearray and cast back to TEXT by SQLite (the database
+# encoding is UTF-8, so the cast only relabels the bytes): a str of Chinese text costs a
+# decode here and an encode in sqlite3, and copying the bytes into a bytearray costs less
+# than the lookup (a 49k-row records chunk: 2,200 fewer instructions per row under callgrind,
+# inserting 7% faster).
 _TEXT_FROM_BYTES = "CAST(? AS TEXT)"
 _ASCII_PROBE_ROWS = 16
 
@@ -276,8 +279,14 @@ def _all_ascii(values: pl.Series) -> bool:
     return True
 
 
-def _bound_values(values: pl.Series, as_bytes: bool) -> list[Any]:
-    return values.cast(pl.Binary).to_list() if as_bytes else values.to_list()
+def _bound_values(values: pl.Series, as_bytes: bool) -> Iterable[Any]:
+    """A column's values as executemany binds them (the bytearrays made as it goes)."""
+    if not as_bytes:
+        return values.to_list()
+    encoded = values.cast(pl.Binary).to_list()
+    if values.null_count() == 0:
+        return map(bytearray, encoded)
+    return (None if v is None else bytearray(v) for v in encoded)
 
 
 def _is_constant(values: pl.Series) -> bool:
