@@ -364,6 +364,8 @@ class DeferredIndexes:
         self.dropped = [sql for _, sql in indexes]
 
     def restore(self) -> None:
+        if not self.dropped:  # a small batch: nothing to build, the page cache left alone
+            return
         connection = self.session.connection()
         cache = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
         # SQLite sorts an index's entries in runs as large as the page cache: small runs fit

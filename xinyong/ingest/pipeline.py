@@ -337,9 +337,6 @@ class BatchRun:
         self.result.updated += outcomes["updated"]
         self.result.unchanged += outcomes["unchanged"]
 
-    def process(self, chunk: pl.DataFrame) -> None:
-        self.load(self.stage(chunk))
-
     def _count(
         self,
         cleaned: pl.DataFrame,
