@@ -7,14 +7,13 @@ code sets), so that a single save and a bulk load of millions of rows share one 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import polars as pl
 import polars_hash as plh
 
 from xinyong.catalog.schema import CatalogItem, FieldType
-from xinyong.publicity.periods import TIER_ORDER, penalty_rules
+from xinyong.publicity import vectorised
 
 INVALID_STATUS_VALUES = ["无效"]
 DERIVED = (
@@ -44,62 +43,6 @@ def _amount_yuan(item: CatalogItem) -> pl.Expr:
     return pl.lit(None, dtype=pl.Decimal(20, 2))
 
 
-def _severity(item: CatalogItem) -> pl.Expr:
-    """minor / general / serious, by the severity rule in force on the decision date."""
-    cols = item.columns
-    if not cols.penalty_categories:
-        return pl.lit(None, dtype=pl.String)
-    decided = _date(cols.decision_date)
-    base = pl.col(cols.penalty_categories).list.eval(pl.element().str.split("-").list.first())
-    wan = (
-        pl.col(cols.amount_wan).cast(pl.Float64, strict=False)
-        if cols.amount_wan
-        else pl.lit(None, dtype=pl.Float64)
-    )
-    result = pl.lit(None, dtype=pl.String)
-    for rule in penalty_rules().severity:  # later rules override earlier ones
-        serious = base.list.eval(pl.element().is_in(list(rule.serious_categories))).list.any()
-        serious = serious | (wan >= float(rule.serious_fine_wan)).fill_null(False)
-        minor = base.list.eval(pl.element().is_in(list(rule.minor_categories))).list.all()
-        tier = (
-            pl.when(serious)
-            .then(pl.lit("serious"))
-            .when(minor & (base.list.len() > 0))
-            .then(pl.lit("minor"))
-            .otherwise(pl.lit("general"))
-        )
-        result = pl.when(decided >= pl.lit(rule.effective_from)).then(tier).otherwise(result)
-    return pl.when(decided.is_null()).then(None).otherwise(result)
-
-
-def _penalty_end(item: CatalogItem, severity: pl.Expr) -> pl.Expr:
-    """Exclusive end of publication for penalties, from the regime in force on the decision."""
-    decided = _date(item.columns.decision_date)
-    end = pl.lit(None, dtype=pl.Date)
-    for regime in penalty_rules().regimes:
-        in_force = decided >= pl.lit(regime.effective_from)
-        if regime.effective_to is not None:
-            in_force = in_force & (decided <= pl.lit(regime.effective_to))
-        for tier_name in TIER_ORDER:
-            tier = regime.tiers[tier_name]
-            ends = decided if not tier.publish else decided.dt.offset_by(f"{tier.max_months}mo")
-            end = pl.when(in_force & (severity == tier_name)).then(ends).otherwise(end)
-    explicit = _date(item.columns.publicity_end)
-    return pl.when(explicit.is_not_null()).then(explicit + timedelta(days=1)).otherwise(end)
-
-
-def _publicity_end(item: CatalogItem, severity: pl.Expr) -> pl.Expr:
-    rule = item.publicity.rule
-    decided = _date(item.columns.decision_date)
-    if rule == "while_valid":
-        return _date(item.columns.valid_to) + timedelta(days=1)
-    if rule == "years":
-        return decided.dt.offset_by(f"{item.publicity.years}y")
-    if rule == "penalty_tiers":
-        return _penalty_end(item, severity)
-    return pl.lit(None, dtype=pl.Date)
-
-
 def _status(item: CatalogItem) -> pl.Expr:
     if not item.columns.status:
         return pl.lit("active")
@@ -108,23 +51,26 @@ def _status(item: CatalogItem) -> pl.Expr:
 
 
 def derive_frame(item: CatalogItem, frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the typed common columns (see DERIVED) to a frame of cleaned values."""
+    """Add the typed common columns (see DERIVED) to a frame of cleaned values.
+
+    Tiers and publicity ends come from ``xinyong.publicity.periods`` (through its frame form,
+    ``xinyong.publicity.vectorised``); a penalty decided on a day no rule covers raises
+    ``RuleGapError`` (ingest rejects such rows before they get here)."""
     cols = item.columns
-    severity = pl.col("severity")
-    # Lazily, so that the dates the rules read again and again are parsed once.
-    return (
+    typed = (
         frame.lazy()
-        .with_columns(_severity(item).alias("severity"))
         .with_columns(
             _date(cols.decision_date).alias("decision_date"),
             _date(cols.valid_from).alias("valid_from"),
             _date(cols.valid_to).alias("valid_to"),
-            _publicity_end(item, severity).alias("publicity_end"),
             _amount_yuan(item).alias("amount_yuan"),
             _status(item).alias("status"),
         )
         .collect()
     )
+    typed = typed.with_columns(vectorised.severity(item, typed).alias("severity"))
+    end = vectorised.publicity_end(item, typed, _date(cols.publicity_end))
+    return typed.with_columns(end.alias("publicity_end"))
 
 
 def _field_values(item: CatalogItem, codes: list[str]) -> list[pl.Expr]:
