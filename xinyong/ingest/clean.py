@@ -19,6 +19,7 @@ from xinyong.identifiers.resident_id import check_resident_id
 from xinyong.identifiers.uscc import check_uscc
 from xinyong.ingest.headers import HeaderMap
 from xinyong.ingest.idcheck import resident_id_valid, uscc_valid
+from xinyong.publicity import vectorised
 
 ERRORS, FIXES, FLAGS = "_errors", "_fixes", "_flags"
 SEPARATORS = r"[；;,，、|]"
@@ -388,6 +389,29 @@ def logic_errors(item: CatalogItem, today: date) -> list[Issue]:
     return checks
 
 
+RULE_GAP = "_rule_gap"
+
+
+def with_rule_gap(stage: pl.DataFrame, item: CatalogItem) -> pl.DataFrame:
+    """For penalties, the chunk with the column RULE_GAP: why no publicity rule covers the
+    decision date (``periods.PenaltyRules.gap_on``, once per distinct date), None where one
+    does. Such a penalty could get no publicity period: ``rule_gap_errors`` rejects it."""
+    code = item.columns.decision_date
+    if item.publicity.rule != "penalty_tiers" or code is None:
+        return stage
+    decided = stage.select(pl.col(code).str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+    return stage.with_columns(vectorised.rule_gap(decided.to_series()).alias(RULE_GAP))
+
+
+def rule_gap_errors(item: CatalogItem) -> list[Issue]:
+    code = item.columns.decision_date
+    if item.publicity.rule != "penalty_tiers" or code is None:
+        return []
+    f = item.field(code)
+    gap = pl.col(RULE_GAP)
+    return _issue(gap.is_not_null(), _message(f, pl.col(f"_raw_{code}"), gap))
+
+
 _AMOUNT_IN_TEXT = r"(\d+(?:\.\d+)?)\s*(万元|元)"
 
 
@@ -492,10 +516,10 @@ def clean_chunk(
         applies = condition_expr(item, f.checked_when) if f.checked_when else pl.lit(True)
         checks.append(clean_identifier(f, pl.col(f"_raw_{f.code}"), stage, checker, applies))
     errors = [i for c in checks for i in c.errors]
-    errors += required_errors(item) + logic_errors(item, today)
+    errors += required_errors(item) + logic_errors(item, today) + rule_gap_errors(item)
     fixes = [i for c in checks for i in c.fixes]
     flags = amount_flags(item)
-    stage = with_content_yuan(stage, item)
+    stage = with_rule_gap(with_content_yuan(stage, item), item)
     # Conditions already evaluated once per distinct raw value are read from their column.
     fired = [c for c in stage.columns if c.startswith(FIRED)]
     done = {id(w) for column in fired for w in local[column.removeprefix(FIRED)]}
@@ -503,7 +527,7 @@ def clean_chunk(
         i.when for i in (*errors, *fixes, *flags) if id(i.when) not in done
     ]
     listed = _with_issue_lists(stage, conditions, errors, fixes, flags)
-    return listed.drop(CONTENT_YUAN, *fired, strict=False)
+    return listed.drop(CONTENT_YUAN, RULE_GAP, *fired, strict=False)
 
 
 # Column prefix: whether some of a field's own conditions hold (see _own_conditions).
