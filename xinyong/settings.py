@@ -7,11 +7,12 @@ documents every one of them (a test fails otherwise).
 from __future__ import annotations
 
 import os
-import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "XINYONG_SECRET_KEY",
-        "(generated into ./xinyong.key)",
-        "Secret used to hash and encrypt personal ID numbers and to sign sessions. Unset: a "
-        "random key is generated once into the file xinyong.key in the working directory. "
-        "Keep it apart from the database: a database copy alone must not reveal ID numbers.",
+        "(generated into xinyong.key beside the database)",
+        "Secret from which the keys for personal ID numbers (hash, encryption) and for the audit "
+        "log (chain MAC, checkpoint signatures) are derived. Unset: read from the file "
+        "xinyong.key in the SQLite database's folder (other databases: in XINYONG_DATA_DIR), "
+        "generated there only for a fresh, empty database. The database records the key's "
+        "fingerprint; a process with another key, or none, refuses to start. Keep it apart from "
+        "the database: a database copy alone must not reveal ID numbers.",
     ),
     SettingSpec("XINYONG_HOST", "127.0.0.1", "Address `xinyong serve` listens on."),
     SettingSpec("XINYONG_PORT", "8000", "Port `xinyong serve` listens on."),
@@ -47,8 +51,16 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "XINYONG_DATA_DIR",
-        "./xinyong-data",
-        "Folder for files the platform writes: rejected-row files of API batches, exports.",
+        "(xinyong-data beside the SQLite database; ./xinyong-data otherwise)",
+        "Folder for files the platform writes: rejected-row files of API batches, bulk checks, "
+        "exports; for a non-SQLite database also the key file xinyong.key.",
+    ),
+    SettingSpec(
+        "XINYONG_AUDIT_CHECKPOINT_DIR",
+        "(audit-checkpoints in the data folder)",
+        "Folder for the signed checkpoints of the audit log's head, written by `xinyong audit "
+        "checkpoint` and daily by `xinyong jobs run`, read by `xinyong audit verify`. Put it "
+        "where database administrators cannot write, and copy it off the machine.",
     ),
     SettingSpec("XINYONG_SESSION_HOURS", "8", "Lifetime of a staff login session, in hours."),
     SettingSpec(
@@ -72,19 +84,51 @@ SETTINGS: tuple[SettingSpec, ...] = (
 )
 
 _DEFAULT_DB_URL = "sqlite:///./xinyong.db"
-_KEY_FILE = "xinyong.key"
+KEY_FILE = "xinyong.key"
+
+
+class PlatformKeyError(RuntimeError):
+    """The platform key is missing or is not the database's key; the message is in Chinese."""
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    secret_key: bytes
     host: str
     port: int
     today_override: date | None
     city_name: str
     session_hours: int
     data_dir: Path
+    audit_checkpoint_dir: Path
+    key_file: Path
+    """Where the platform key lives when XINYONG_SECRET_KEY is unset."""
+    configured_key: bytes | None = field(default=None, repr=False)
+    """XINYONG_SECRET_KEY, when set."""
+
+    @cached_property
+    def secret_key(self) -> bytes:
+        """The platform secret: XINYONG_SECRET_KEY, or the key file beside the database.
+
+        Never generated here: ``xinyong.privacy.keys`` creates the file for a fresh database
+        only, and checks the key against the fingerprint the database records.
+        """
+        if self.configured_key is not None:
+            return self.configured_key
+        try:
+            return read_key_file(self.key_file)
+        except FileNotFoundError:
+            raise PlatformKeyError(
+                f"找不到平台密钥：未设置 XINYONG_SECRET_KEY，密钥文件 {self.key_file} 也不存在。"
+                "请设置 XINYONG_SECRET_KEY，或把该数据库的密钥文件放回原处。"
+            ) from None
+
+
+def read_key_file(path: Path) -> bytes:
+    key = path.read_text(encoding="utf-8").strip().encode("utf-8")
+    if not key:
+        raise PlatformKeyError(f"密钥文件 {path} 是空的")
+    return key
 
 
 def _env(name: str) -> str | None:
@@ -92,28 +136,51 @@ def _env(name: str) -> str | None:
     return value if value not in (None, "") else None
 
 
-def _secret_key() -> bytes:
-    value = _env("XINYONG_SECRET_KEY")
-    if value:
-        return value.encode("utf-8")
-    path = Path(_KEY_FILE)
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+def sqlite_file(database_url: str) -> Path | None:
+    """The absolute path of an SQLite URL's database file (None: not an SQLite file)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.database.startswith("file:"):
+        return None
+    return Path(url.database).expanduser().resolve()
 
 
-def load_settings() -> Settings:
+def load_settings(database_url: str | None = None) -> Settings:
+    """Settings from the environment; ``database_url`` overrides XINYONG_DATABASE_URL.
+
+    Relative paths are resolved against the working directory now. The key file and, unless
+    XINYONG_DATA_DIR says otherwise, the data folder are beside an SQLite database file, so a
+    command run from another folder finds the same key; for other databases they are in the
+    data folder.
+    """
     today = _env("XINYONG_TODAY")
+    url = database_url or _env("XINYONG_DATABASE_URL") or _DEFAULT_DB_URL
+    db_file = sqlite_file(url)
+    configured_data = _env("XINYONG_DATA_DIR")
+    if configured_data:
+        data_dir = Path(configured_data).expanduser().resolve()
+    elif db_file is not None:
+        data_dir = db_file.parent / "xinyong-data"
+    else:
+        data_dir = Path("xinyong-data").resolve()
+    checkpoints = _env("XINYONG_AUDIT_CHECKPOINT_DIR")
+    configured_key = _env("XINYONG_SECRET_KEY")
     return Settings(
-        database_url=_env("XINYONG_DATABASE_URL") or _DEFAULT_DB_URL,
-        secret_key=_secret_key(),
+        database_url=url,
         host=_env("XINYONG_HOST") or "127.0.0.1",
         port=int(_env("XINYONG_PORT") or "8000"),
         today_override=date.fromisoformat(today) if today else None,
         city_name=_env("XINYONG_CITY_NAME") or "示范市",
         session_hours=int(_env("XINYONG_SESSION_HOURS") or "8"),
-        data_dir=Path(_env("XINYONG_DATA_DIR") or "xinyong-data"),
+        data_dir=data_dir,
+        audit_checkpoint_dir=(
+            Path(checkpoints).expanduser().resolve()
+            if checkpoints
+            else data_dir / "audit-checkpoints"
+        ),
+        key_file=(db_file.parent if db_file is not None else data_dir) / KEY_FILE,
+        configured_key=configured_key.encode("utf-8") if configured_key else None,
     )
 
 

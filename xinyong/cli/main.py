@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from xinyong import __version__
@@ -19,9 +21,22 @@ from xinyong.cli import (
     repair,
     serve,
 )
+from xinyong.settings import PlatformKeyError
 
 
-@click.group(help="信用 xinyong：公共信用信息平台命令行。数据库由 XINYONG_DATABASE_URL 指定。")
+class _Cli(click.Group):
+    """Refusals about the platform key end the command with their Chinese message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlatformKeyError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(
+    cls=_Cli, help="信用 xinyong：公共信用信息平台命令行。数据库由 XINYONG_DATABASE_URL 指定。"
+)
 @click.version_option(__version__, prog_name="xinyong")
 def cli() -> None:
     pass

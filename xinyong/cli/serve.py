@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 import uvicorn
 
+from xinyong.db.engine import get_engine
 from xinyong.settings import get_settings
 
 
@@ -11,6 +12,7 @@ from xinyong.settings import get_settings
 @click.option("--host", default=None, help="监听地址（默认 XINYONG_HOST 或 127.0.0.1）")
 def serve(port: int | None, host: str | None) -> None:
     settings = get_settings()
+    get_engine()  # refuses to start with a key that is not the database's
     host = host or settings.host
     port = port or settings.port
     click.echo(f"门户与 API：http://{host}:{port}/  接口文档：http://{host}:{port}/docs")

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyong.db.wal import restore_autocheckpoint
+from xinyong.privacy.keys import ensure_platform_key
 from xinyong.settings import get_settings
 
 SORT_WORKER_THREADS = 2
@@ -71,7 +72,12 @@ def engine_for(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    return engine_for(get_settings().database_url)
+    """The configured database's engine; the platform key is checked against the database's
+    fingerprint on first use (``xinyong.privacy.keys``)."""
+    settings = get_settings()
+    engine = engine_for(settings.database_url)
+    ensure_platform_key(engine, settings)
+    return engine
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:

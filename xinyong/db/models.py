@@ -8,6 +8,7 @@ from xinyong.lists import models as lists_models
 from xinyong.measures import models as measures_models
 from xinyong.news import models as news_models
 from xinyong.objections import models as objections_models
+from xinyong.privacy import models as privacy_models
 from xinyong.publicity import models as publicity_models
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
@@ -24,6 +25,7 @@ __all__ = [
     "measures_models",
     "news_models",
     "objections_models",
+    "privacy_models",
     "publicity_models",
     "records_models",
     "repair_models",

@@ -2,7 +2,7 @@
 
 A database copy holds only HMAC-SHA256 digests (for exact lookup) and AES-256-GCM ciphertexts
 with a random nonce (for authorised recovery). Both keys derive from XINYONG_SECRET_KEY,
-which is kept apart from the database.
+which is kept apart from the database (``xinyong.privacy.keys``).
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ from xinyong.settings import get_settings
 ENCRYPTED_PREFIX = "enc:"
 
 
-def _derive(secret: bytes, purpose: bytes) -> bytes:
+def derive_key(secret: bytes, purpose: bytes) -> bytes:
+    """A 32-byte key for one purpose, derived from the platform secret (HKDF-SHA256)."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"xinyong", info=purpose).derive(secret)
 
 
 class IdProtector:
     def __init__(self, secret: bytes) -> None:
-        self._hash_key = _derive(secret, b"id-lookup-hash")
-        self._aead = AESGCM(_derive(secret, b"id-encryption"))
+        self._hash_key = derive_key(secret, b"id-lookup-hash")
+        self._aead = AESGCM(derive_key(secret, b"id-encryption"))
 
     def lookup_hash(self, id_number: str) -> str:
         return hmac.new(self._hash_key, id_number.encode("utf-8"), hashlib.sha256).hexdigest()
