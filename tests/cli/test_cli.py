@@ -5,6 +5,7 @@ import json
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
+from xinyong.audit.guard import guard_lifted
 from xinyong.cli.main import cli
 
 
@@ -76,7 +77,7 @@ def test_audit_verify_names_an_altered_entry(db_url: str) -> None:
     code, out = run("audit", "verify")
     assert code == 0 and "完整" in out
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.begin() as conn:
+    with engine.begin() as conn, guard_lifted(conn):  # an insider going around the triggers
         conn.execute(text("UPDATE audit_log SET actor = 'cli:mallory' WHERE seq = 1"))
     engine.dispose()
     result = CliRunner().invoke(cli, ["audit", "verify"])
@@ -97,8 +98,22 @@ def test_audit_verify_names_a_deleted_entry(db_url: str) -> None:
             "long-enough-1",
         )
     engine = create_engine(db_url)
-    with engine.begin() as conn:
+    with engine.begin() as conn, guard_lifted(conn):
         conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
     engine.dispose()
     result = CliRunner().invoke(cli, ["audit", "verify"])
     assert result.exit_code != 0 and "#2" in result.output and "删除" in result.output
+
+
+def test_jobs_run_writes_the_daily_audit_checkpoint(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from xinyong.settings import get_settings
+
+    folder = get_settings().audit_checkpoint_dir
+    code, out = run("jobs", "run")
+    assert code == 0 and "审计日志检查点" in out, out
+    written = list(folder.glob("audit-checkpoint-*.json"))
+    assert len(written) == 1 and oct(written[0].stat().st_mode & 0o777) == "0o600"
+    code, out = run("jobs", "run", "--json")
+    assert code == 0 and json.loads(out)["checkpoint"].startswith(str(folder))
+    code, out = run("audit", "verify")  # the default folder is checked
+    assert code == 0 and "与2个检查点一致" in out, out

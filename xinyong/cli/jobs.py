@@ -5,7 +5,7 @@ import click
 from xinyong.cli.common import echo_json
 from xinyong.clock import today
 from xinyong.db.engine import session_scope
-from xinyong.jobs import run_jobs
+from xinyong.jobs import JobReport, run_jobs
 
 
 @click.group(help="定时任务。")
@@ -13,14 +13,23 @@ def jobs() -> None:
     pass
 
 
-@jobs.command("run", help="记录公示期届满（含名单有效期届满移出），列出超期的异议和修复申请。")
+@jobs.command(
+    "run",
+    help="记录公示期届满（含名单有效期届满移出），列出超期的异议和修复申请，并写审计日志签名检查点。",
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 def jobs_run(as_json: bool) -> None:
     with session_scope() as session:
         report = run_jobs(session, today())
     if as_json:
         echo_json(report.as_dict())
-        return
+    else:
+        _print(report)
+    if report.checkpoint_error:
+        raise click.ClickException(report.checkpoint_error)
+
+
+def _print(report: JobReport) -> None:
     click.echo(f"公示期届满并已记录：{report.expired}条")
     for item, count in report.expired_by_item.items():
         click.echo(f"  {item}：{count}条")
@@ -28,3 +37,5 @@ def jobs_run(as_json: bool) -> None:
         click.echo(f"超期未办结的异议：{'、'.join(report.overdue_objections)}")
     if report.overdue_repairs:
         click.echo(f"超期未审核的修复申请：{'、'.join(report.overdue_repairs)}")
+    if report.checkpoint:
+        click.echo(f"审计日志检查点：{report.checkpoint}")

@@ -2,23 +2,28 @@
 
 Public reads already filter on publicity periods, so nothing past its period is ever shown;
 the job writes the expiry down (status ``expired``, an audit entry) so that lists and
-statistics agree with what the public sees.
+statistics agree with what the public sees. It then commits and writes the day's signed
+checkpoint of the audit log's head outside the database (``xinyong.audit.checkpoints``).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from xinyong.audit.checkpoints import CheckpointError, write_checkpoint
 from xinyong.audit.log import Actor, record_event
 from xinyong.objections.models import Objection
 from xinyong.objections.service import OPEN_STATES
 from xinyong.records.models import Record
+from xinyong.records.public import period_over_condition
 from xinyong.repair.models import RepairApplication
+from xinyong.settings import get_settings
 
 JOB_ACTOR = Actor("system:jobs")
 
@@ -29,6 +34,8 @@ class JobReport:
     expired_by_item: dict[str, int] = field(default_factory=dict)
     overdue_objections: list[str] = field(default_factory=list)
     overdue_repairs: list[str] = field(default_factory=list)
+    checkpoint: str | None = None  # the checkpoint file written
+    checkpoint_error: str | None = None  # why none was written (in Chinese)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,8 +46,7 @@ def expire_records(session: Session, today: date) -> dict[str, int]:
     due = (
         Record.is_current.is_(True),
         Record.status == "active",
-        Record.publicity_end.is_not(None),
-        Record.publicity_end <= today,
+        period_over_condition(today),
     )
     counts: dict[str, int] = {}
     for item in session.execute(select(Record.item).where(*due).distinct()).scalars():
@@ -51,7 +57,9 @@ def expire_records(session: Session, today: date) -> dict[str, int]:
     return counts
 
 
-def run_jobs(session: Session, today: date) -> JobReport:
+def run_jobs(session: Session, today: date, checkpoint_dir: Path | None = None) -> JobReport:
+    """Run the daily jobs and commit; then checkpoint the audit log into ``checkpoint_dir``
+    (default XINYONG_AUDIT_CHECKPOINT_DIR)."""
     report = JobReport()
     report.expired_by_item = expire_records(session, today)
     report.expired = sum(report.expired_by_item.values())
@@ -71,4 +79,12 @@ def run_jobs(session: Session, today: date) -> JobReport:
         ).scalars()
     )
     record_event(session, JOB_ACTOR, "jobs.run", "jobs", today.isoformat(), detail=report.as_dict())
+    session.commit()  # the checkpoint vouches for committed entries only
+    try:
+        _, path = write_checkpoint(
+            session, checkpoint_dir or get_settings().audit_checkpoint_dir, today
+        )
+        report.checkpoint = str(path)
+    except CheckpointError as exc:
+        report.checkpoint_error = str(exc)
     return report
