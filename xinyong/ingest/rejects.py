@@ -1,5 +1,6 @@
 """Rejected rows go back to the department as a file in the input's format, with an added
-错误说明 column, ready to correct and resubmit."""
+错误说明 column, ready to correct and resubmit. The file holds personal data: it is created
+readable by the platform's user only (``xinyong.privacy.files``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from xinyong.ingest.readers import ROW_NUMBER, SourceFile
+from xinyong.privacy.files import private_file
 
 ERROR_COLUMN = "错误说明"
 ROW_COLUMN = "原行号"
@@ -28,7 +30,7 @@ def write_rejected(
     table = frame.select(
         [pl.col(ROW_NUMBER).alias(ROW_COLUMN), *[pl.col(c) for c in columns], pl.col(ERROR_COLUMN)]
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_file(target)
     if kind == "csv":
         text = table.write_csv()
         target.write_bytes(text.encode("gb18030" if encoding == "gb18030" else "utf-8-sig"))

@@ -15,6 +15,7 @@ from xinyong.clock import today
 from xinyong.db.engine import session_scope
 from xinyong.ingest.readers import open_file
 from xinyong.measures.checks import run_check
+from xinyong.privacy.files import private_dir, write_private_bytes, write_private_text
 
 MAX_BULK = 100_000
 BATCH = 100
@@ -33,7 +34,7 @@ def _status(folder: Path, **fields: Any) -> None:
     path = folder / "status.json"
     current = json.loads(path.read_text("utf-8")) if path.exists() else {}
     current.update(fields)
-    path.write_text(json.dumps(current, ensure_ascii=False), "utf-8")
+    write_private_text(path, json.dumps(current, ensure_ascii=False))
 
 
 def read_status(root: Path, job_id: str) -> dict[str, Any] | None:
@@ -63,9 +64,9 @@ def _subjects(path: Path) -> list[str]:
 def start(root: Path, upload: Path) -> str:
     job_id = uuid.uuid4().hex
     folder = job_dir(root, job_id)
-    folder.mkdir(parents=True)
+    private_dir(folder)  # inputs and results hold personal data: this user only
     target = folder / f"input{upload.suffix.lower()}"
-    target.write_bytes(upload.read_bytes())
+    write_private_bytes(target, upload.read_bytes())
     _status(folder, id=job_id, state="queued", done=0, total=None)
     return job_id
 
@@ -108,7 +109,7 @@ def run(
                 )
             _status(folder, done=len(rows))
         result_path = folder / "result.csv"
-        result_path.write_bytes(pl.DataFrame(rows).write_csv().encode("utf-8-sig"))
+        write_private_bytes(result_path, pl.DataFrame(rows).write_csv().encode("utf-8-sig"))
         _status(folder, state="done", result="result.csv")
     except Exception as exc:  # reported to the caller through the status file
         _status(folder, state="failed", error=str(exc))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from xinyong.audit.log import Actor, record_event
 from xinyong.catalog.registry import get_catalog
 from xinyong.clock import utcnow
+from xinyong.privacy.files import private_file
 from xinyong.privacy.ids import get_protector, is_encrypted
 from xinyong.publicity.lifecycle import DUAL_PUBLICITY
 from xinyong.publicity.models import ExportCursor
@@ -73,9 +74,8 @@ def export_published(
         {code: [_value(r.fields.get(code)) for r in records] for code in codes},
         schema=dict.fromkeys(codes, pl.String),
     )
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%d%H%M%S")
-    path = folder / f"{item_code}_{stamp}.{fmt}"
+    path = private_file(folder / f"{item_code}_{stamp}.{fmt}")  # this user only
     if fmt == "csv":
         path.write_bytes(frame.write_csv().encode("utf-8-sig"))
     else:
