@@ -21,7 +21,7 @@ from xinyong.audit.log import Actor
 from xinyong.demo.identities import IdentityMaker
 from xinyong.records.models import Record
 
-ADMIN = Actor("test-admin", "local")
+ADMIN = Actor("cli:test-admin", "local")
 OTHER_AUTHORITY = IdentityMaker(random.Random(5)).uscc("11", "440500")
 ERROR_COLUMN = "错误说明"
 
@@ -222,10 +222,42 @@ def test_penalty_is_not_public_until_published(
     assert _public_penalties(client, code) == []
 
 
+def _may_publish_penalties(session: Session, department: Department) -> None:
+    department.publish_items = ["admin_penalty"]
+    session.commit()
+
+
+def test_publish_on_arrival_needs_the_department_s_right_for_the_item(
+    client: TestClient, session: Session, market_bureau: Department, ingest_key: dict[str, str]
+) -> None:
+    refused = client.post(
+        "/api/v1/ingest/admin_penalty",
+        headers=ingest_key,
+        params={"publish": "true"},
+        json={"rows": [good_row(3)]},
+    )
+    assert refused.status_code == 403 and "报送即公示" in refused.json()["detail"]
+    session.expire_all()
+    assert session.execute(select(Record)).first() is None  # nothing loaded
+    _may_publish_penalties(session, market_bureau)
+    assert (
+        client.post(
+            "/api/v1/ingest/admin_penalty", headers=ingest_key, json={"rows": [good_row(3)]}
+        ).json()["accepted"]
+        == 1
+    )
+    assert len(_public_penalties(client, COMPANIES[3][0])) == 1  # published on arrival
+
+
 def test_penalty_loaded_with_publish_is_public(
-    client: TestClient, ingest_key: dict[str, str], tmp_path: Path
+    client: TestClient,
+    session: Session,
+    market_bureau: Department,
+    ingest_key: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     path = write_csv(tmp_path / "penalties.csv", _rows(), headers=HEADERS)
+    _may_publish_penalties(session, market_bureau)
 
     assert _upload(client, ingest_key, path, publish=True).status_code == 200
 
@@ -235,7 +267,10 @@ def test_penalty_loaded_with_publish_is_public(
     assert rejected_subject.status_code == 404  # its only row was rejected
 
 
-def test_json_rows_with_publish_are_public(client: TestClient, ingest_key: dict[str, str]) -> None:
+def test_json_rows_with_publish_are_public(
+    client: TestClient, session: Session, market_bureau: Department, ingest_key: dict[str, str]
+) -> None:
+    _may_publish_penalties(session, market_bureau)
     response = client.post(
         "/api/v1/ingest/admin_penalty",
         headers=ingest_key,
@@ -278,7 +313,8 @@ def test_another_department_cannot_download_the_rejected_rows(
     other = create_department(session, ADMIN, OTHER_AUTHORITY, "示范市生态环境局")
     other_key = _key(session, other, ["ingest"])
 
-    assert client.get(body["rejected_file"], headers=other_key).status_code == 404
+    refused = client.get(body["rejected_file"], headers=other_key)
+    assert refused.status_code == 403 and "其他部门" in refused.json()["detail"]
     assert client.get(body["rejected_file"], headers=ingest_key).status_code == 200
 
 

@@ -21,7 +21,7 @@ from xinyong.demo.identities import IdentityMaker
 from xinyong.ingest.pipeline import IngestResult, ingest_file
 from xinyong.ingest.quality import quality_report
 
-ACTOR = Actor("test", "local")
+ACTOR = Actor("cli:test", "local")
 ENVIRONMENT = IdentityMaker(random.Random(5)).uscc("11", "440500")
 
 
@@ -208,5 +208,5 @@ def test_quality_api_is_closed_to_the_public_and_to_ingest_only_keys(
     public = client.get("/api/v1/quality")
     ingest_only = client.get("/api/v1/quality", headers={"X-API-Key": ingest_key})
 
-    assert public.status_code == 401 and "政务凭证" in public.json()["detail"]
-    assert ingest_only.status_code == 401
+    assert public.status_code == 401 and "API 密钥" in public.json()["detail"]
+    assert ingest_only.status_code == 403  # a valid key without the right

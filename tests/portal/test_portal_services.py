@@ -42,7 +42,7 @@ def test_objection_filed_on_the_portal_gets_a_tracking_code_and_the_mark(
     assert done.status_code == 200
     tracking = re.search(r'class="code">([A-Z0-9]+)<', done.text).group(1)  # type: ignore[union-attr]
     assert "已提交" in client.get(f"/track?code={tracking}").text
-    headers = staff_headers(session, ["read"])
+    headers = staff_headers(session, ["admin"])
     objection_id = client.get("/api/v1/objections", headers=headers).json()["items"][0]["id"]
     client.post(
         f"/api/v1/objections/{objection_id}/actions", headers=headers, json={"action": "accept"}

@@ -47,7 +47,7 @@ def test_publicity_periods_in_the_public_subject_view(session: Session, client: 
 def test_disputed_record_carries_the_mark(session: Session, client: TestClient) -> None:
     subject = org(session)
     record_id = penalty(session, subject, ["罚款"], "F-2", fine_wan="0.2")
-    headers = staff_headers(session, ["read"])
+    headers = staff_headers(session, ["admin"])
     filed = client.post(
         "/api/v1/objections",
         json={
@@ -83,7 +83,7 @@ def test_disputed_record_carries_the_mark(session: Session, client: TestClient) 
 def test_illegal_transition_is_refused_in_chinese(session: Session, client: TestClient) -> None:
     subject = org(session)
     record_id = penalty(session, subject, ["罚款"], "F-3", fine_wan="0.2")
-    headers = staff_headers(session, ["read"])
+    headers = staff_headers(session, ["admin"])
     filed = client.post(
         "/api/v1/objections",
         json={

@@ -19,7 +19,8 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str | None] = mapped_column(String(50))
     is_credit_office: Mapped[bool] = mapped_column(Boolean, default=False)
-    publish_on_arrival: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Catalog items the department may publish on arrival (it reviews in its own system).
+    publish_items: Mapped[list[str] | None] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -8,16 +8,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import swagger_ui_bundle
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from xinyong import __version__
+from xinyong.api.deps import gate
 from xinyong.api.routers import catalog, checks, health, ingest, services, subjects
 from xinyong.catalog.registry import get_catalog
 from xinyong.measures.registry import measure_book
 from xinyong.measures.service import close_check_services
+from xinyong.permissions.policy import NotAuthenticated, PermissionDenied
+from xinyong.permissions.routes import check_routes
 
 DESCRIPTION = """
 信用（xinyong）公共信用信息平台统一接口。
@@ -48,6 +51,7 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(gate)],
     )
     swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
     app.mount("/static/swagger", StaticFiles(directory=swagger_dir), name="swagger")
@@ -84,4 +88,22 @@ def create_app() -> FastAPI:
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse("/workbench/login", status_code=303)
 
+    @app.exception_handler(PermissionDenied)
+    def refused(request: Request, exc: PermissionDenied) -> Response:
+        return _refusal(request, exc)
+
+    check_routes(app.routes)  # a route without a permission entry stops start-up
     return app
+
+
+def _refusal(request: Request, exc: PermissionDenied) -> Response:
+    """401/403 with the Chinese reason: JSON for the API, a page (or the login) elsewhere."""
+    path = request.url.path
+    if path.startswith("/api/"):
+        headers = {"WWW-Authenticate": "X-API-Key"} if exc.status == 401 else None
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
+    if isinstance(exc, NotAuthenticated) and path.startswith("/workbench"):
+        return RedirectResponse("/workbench/login", status_code=303)
+    from xinyong.workbench.routes import refusal_page
+
+    return refusal_page(request, str(exc), exc.status)

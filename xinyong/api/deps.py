@@ -1,4 +1,4 @@
-"""Request dependencies: database session and the caller (public, staff user or API key)."""
+"""Request dependencies: database session, the caller (a Principal) and the route gate."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request
@@ -15,12 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from xinyong.accounts.models import Department, User
 from xinyong.accounts.service import api_key_for, user_for_session
-from xinyong.audit.log import Actor
 from xinyong.catalog.registry import Catalog, get_catalog
 from xinyong.clock import utcnow
 from xinyong.db.engine import session_factory
-from xinyong.records.views import Audience
+from xinyong.permissions.actions import ACTIONS
+from xinyong.permissions.policy import NotAuthenticated, Principal, authorize_route
+from xinyong.permissions.routes import action_for
 
 SESSION_COOKIE = "xinyong_session"
 
@@ -37,17 +39,8 @@ def catalog_dep() -> Catalog:
     return get_catalog()
 
 
-@dataclass(frozen=True)
-class Caller:
-    actor: Actor
-    audience: Audience
-    department_id: int | None = None
-    scopes: frozenset[str] = field(default_factory=frozenset)
-    role: str | None = None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.audience is Audience.staff
+# The caller of a request is a Principal (permissions.policy): who it is, what it holds.
+Caller = Principal
 
 
 def _client_ip(request: Request) -> str | None:
@@ -58,6 +51,7 @@ def _client_ip(request: Request) -> str | None:
 class _KnownKey:
     prefix: str
     department_id: int
+    credit_office: bool
     scopes: frozenset[str]
     until: float
 
@@ -77,16 +71,23 @@ def _remembered_key(digest: str) -> _KnownKey | None:
     return known if known is not None and known.until >= time.monotonic() else None
 
 
+def forget_keys() -> None:
+    """Forget every remembered key (after a revocation in this process, and in tests)."""
+    _known_keys.clear()
+
+
 def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey | None:
     record = api_key_for(db, key)
     if record is None:
         _known_keys.pop(digest, None)
         return None
+    department = db.get(Department, record.department_id)
     record.last_used_at = utcnow()  # recorded at most once a cache period per key
     db.commit()
     known = _KnownKey(
         record.prefix,
         record.department_id,
+        bool(department and department.is_credit_office),
         frozenset(record.scopes),
         time.monotonic() + KEY_CACHE_SECONDS,
     )
@@ -94,41 +95,60 @@ def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey | None:
     return known
 
 
-def _key_caller_of(known: _KnownKey, ip: str | None) -> Caller:
-    audience = (
-        Audience.staff if "read" in known.scopes or "admin" in known.scopes else Audience.public
+def _key_principal(known: _KnownKey, ip: str | None) -> Principal:
+    return Principal(
+        f"apikey:{known.prefix}",
+        ip,
+        kind="apikey",
+        scopes=known.scopes,
+        department_id=known.department_id,
+        credit_office=known.credit_office,
     )
-    return Caller(Actor(f"apikey:{known.prefix}", ip), audience, known.department_id, known.scopes)
 
 
-def _key_caller(db: Session, key: str, ip: str | None) -> Caller | None:
-    digest = _key_hash(key)
-    known = _remembered_key(digest) or _look_up_key(db, key, digest)
-    return _key_caller_of(known, ip) if known else None
+def _bad_key() -> NotAuthenticated:
+    return NotAuthenticated("API 密钥无效、已过期或已被吊销（X-API-Key 请求头）")
 
 
-def get_caller(request: Request, db: Session = Depends(get_db)) -> Caller:
+def user_principal(db: Session, user: User, ip: str | None) -> Principal:
+    department = db.get(Department, user.department_id) if user.department_id else None
+    return Principal(
+        f"user:{user.username}",
+        ip,
+        kind="user",
+        role=user.role,
+        department_id=user.department_id,
+        credit_office=department is None or department.is_credit_office,
+    )
+
+
+def _resolve(request: Request, db: Session) -> Principal:
     ip = _client_ip(request)
     key = request.headers.get("x-api-key")
-    if key:
-        caller = _key_caller(db, key, ip)
-        if caller is not None:
-            return caller
+    if key is not None:
+        digest = _key_hash(key)
+        known = _remembered_key(digest) or _look_up_key(db, key, digest)
+        if known is None:
+            raise _bad_key()
+        return _key_principal(known, ip)
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        user = user_for_session(db, token)
-        if user is not None:
-            return Caller(
-                Actor(f"user:{user.username}", ip),
-                Audience.staff,
-                user.department_id,
-                frozenset({"read"}),
-                user.role,
-            )
-    return Caller(Actor("public", ip), Audience.public)
+    user = user_for_session(db, token) if token else None
+    if user is not None:
+        return user_principal(db, user, ip)
+    return Principal.anonymous(ip)
 
 
-def _caller_with_own_session(request: Request) -> Caller:
+def get_caller(request: Request, db: Session = Depends(get_db)) -> Principal:
+    """The request's principal (resolved once per request; a bad API key is a 401)."""
+    known = getattr(request.state, "principal", None)
+    if isinstance(known, Principal):
+        return known
+    principal = _resolve(request, db)
+    request.state.principal = principal
+    return principal
+
+
+def _caller_with_own_session(request: Request) -> Principal:
     db = session_factory()()
     try:
         return get_caller(request, db)
@@ -136,15 +156,39 @@ def _caller_with_own_session(request: Request) -> Caller:
         db.close()
 
 
-async def get_caller_async(request: Request) -> Caller:
-    """``get_caller`` for async endpoints: a remembered API key costs no database work and no
+async def get_caller_async(request: Request) -> Principal:
+    """``get_caller`` for async code: a remembered API key costs no database work and no
     thread hop; anything else is looked up in the thread pool."""
+    known_principal = getattr(request.state, "principal", None)
+    if isinstance(known_principal, Principal):
+        return known_principal
     key = request.headers.get("x-api-key")
-    if key:
+    if key is not None:
         known = _remembered_key(_key_hash(key))
         if known is not None:
-            return _key_caller_of(known, _client_ip(request))
+            principal = _key_principal(known, _client_ip(request))
+            request.state.principal = principal
+            return principal
     return await run_in_threadpool(_caller_with_own_session, request)
+
+
+WORKBENCH = "/workbench"
+
+
+async def gate(request: Request) -> None:
+    """Every route's permission (permissions.routes), checked before its body is read.
+
+    Public routes resolve an API key if one is sent (a bad one is refused) and leave a login
+    cookie to ``get_caller``, so an anonymous page view costs no database work."""
+    route = request.scope.get("route")
+    code = action_for(request.method, getattr(route, "path", request.url.path))
+    public = ACTIONS[code].public
+    if public and "x-api-key" not in request.headers:
+        return
+    principal = await get_caller_async(request)
+    if not public and request.url.path.startswith(WORKBENCH) and principal.kind != "user":
+        raise NotAuthenticated("工作台须以工作人员账号登录")  # API keys serve the API only
+    authorize_route(principal, code)
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -91,6 +91,9 @@ class SubjectDetail(SubjectSummary):
     former_names: list[str] = []
     counts: dict[str, int] = Field(description="按目录项统计的记录数")
     records: list[RecordOut]
+    purpose_required: str | None = Field(
+        None, description="政务用户查看自然人而未说明用途时：身份证号码已脱敏、记录未显示的原因"
+    )
 
 
 class CatalogItemSummary(BaseModel):

@@ -141,6 +141,20 @@ class Publicity(BaseModel):
         return self
 
 
+SharingReader = Literal["source_department", "credit_office", "auditor"]
+
+
+class Sharing(BaseModel):
+    """Who in government may read a restricted item (有条件共享): the department that is a
+    record's source, the credit office's staff, auditors, and departments named by code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    readers: list[SharingReader]
+    departments: list[str] = []
+    basis: str
+
+
 class CatalogItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -158,7 +172,17 @@ class CatalogItem(BaseModel):
     natural_key: list[str]
     subject: SubjectMapping
     columns: Columns = Columns()
+    sharing: Sharing | None = None
     fields: list[Field]
+
+    @model_validator(mode="after")
+    def _sharing_rule(self) -> CatalogItem:
+        restricted = self.openness is Openness.restricted
+        if restricted and self.sharing is None:
+            raise ValueError(f"目录项 {self.code} 为有条件共享，须给出共享规则 sharing")
+        if not restricted and self.sharing is not None:
+            raise ValueError(f"目录项 {self.code} 不是有条件共享，不应给出共享规则 sharing")
+        return self
 
     def field(self, code: str) -> Field:
         for f in self.fields:

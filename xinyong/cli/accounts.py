@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import click
 
+from xinyong.accounts.keys import list_api_keys, revoke_api_key
+from xinyong.accounts.models import Department
 from xinyong.accounts.roles import API_SCOPES, ROLES
 from xinyong.accounts.service import (
     AccountError,
@@ -11,6 +15,7 @@ from xinyong.accounts.service import (
     get_department,
 )
 from xinyong.audit.log import record_event
+from xinyong.catalog.registry import CatalogError, get_catalog
 from xinyong.cli.common import cli_actor, echo_json, fail
 from xinyong.db.engine import session_scope
 
@@ -72,12 +77,40 @@ def apikeys_create(
                 echo_json(
                     {
                         "key": issued.key,
+                        "id": issued.record.id,
                         "prefix": issued.record.prefix,
                         "scopes": issued.record.scopes,
                     }
                 )
             else:
                 click.echo(f"API 密钥（请妥善保存，仅显示一次）：{issued.key}")
+    except AccountError as exc:
+        fail(str(exc))
+
+
+@apikeys.command("list", help="列出 API 密钥（编号、前缀、部门、权限范围、最近使用、吊销时间）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def apikeys_list(as_json: bool) -> None:
+    with session_scope() as session:
+        keys = list_api_keys(session, cli_actor())
+    if as_json:
+        echo_json([asdict(k) for k in keys])
+        return
+    for k in keys:
+        state = f"已吊销 {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "有效"
+        used = f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "从未使用"
+        click.echo(
+            f"{k.id}\t{k.prefix}…\t{k.department}\t{'、'.join(k.scopes)}\t{state}\t最近使用：{used}"
+        )
+
+
+@apikeys.command("revoke", help="吊销 API 密钥（按编号或前缀）；各服务器在60秒内停止接受。")
+@click.argument("key_id")
+def apikeys_revoke(key_id: str) -> None:
+    try:
+        with session_scope() as session:
+            key = revoke_api_key(session, cli_actor(), key_id)
+            click.echo(f"已吊销 API 密钥 {key.id}（{key.prefix}…），60秒内在所有服务器上失效")
     except AccountError as exc:
         fail(str(exc))
 
@@ -107,23 +140,46 @@ def departments_create(uscc: str, name: str, credit_office: bool) -> None:
 @click.option(
     "--publish-on-arrival/--review-here",
     default=None,
-    help="部门已在自身系统审核：双公示数据载入即公示（或改回在本平台审核）",
+    help="部门已在自身系统审核：所列目录项（--item）载入即公示（或改回在本平台审核）",
 )
-def departments_set(uscc: str, publish_on_arrival: bool | None) -> None:
+@click.option(
+    "--item",
+    "items",
+    multiple=True,
+    help="目录项编码，可重复；不给出时为全部双公示目录项（行政许可、行政处罚）",
+)
+def departments_set(uscc: str, publish_on_arrival: bool | None, items: tuple[str, ...]) -> None:
     try:
         with session_scope() as session:
             dept = get_department(session, uscc)
             if publish_on_arrival is not None:
-                dept.publish_on_arrival = publish_on_arrival
+                dept.publish_items = _publish_items(dept, publish_on_arrival, items)
                 record_event(
                     session,
                     cli_actor(),
                     "department.update",
                     "department",
                     dept.id,
-                    detail={"publish_on_arrival": publish_on_arrival},
+                    detail={"publish_items": dept.publish_items},
                 )
-            mode = "载入即公示" if dept.publish_on_arrival else "在本平台审核后公示"
+            granted = "、".join(dept.publish_items or [])
+            mode = f"载入即公示（{granted}）" if granted else "在本平台审核后公示"
             click.echo(f"{dept.name}：{mode}")
     except AccountError as exc:
         fail(str(exc))
+
+
+def _publish_items(dept: Department, grant: bool, items: tuple[str, ...]) -> list[str]:
+    catalog = get_catalog()
+    chosen = list(items) or [
+        c for c, i in catalog.items.items() if i.publicity.requires_publication
+    ]
+    for code in chosen:
+        try:
+            item = catalog.item(code)
+        except CatalogError as exc:
+            raise AccountError(str(exc)) from exc
+        if not item.publicity.requires_publication:
+            raise AccountError(f"目录项“{code}”不需要审核公示，无须设置载入即公示")
+    current = set(dept.publish_items or [])
+    return sorted(current | set(chosen) if grant else current - set(chosen))

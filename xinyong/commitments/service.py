@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import Department
 from xinyong.audit.log import Actor, record_event
 from xinyong.catalog.registry import Catalog, get_catalog
+from xinyong.permissions import authorize
 from xinyong.privacy.ids import get_protector, is_encrypted
 from xinyong.records.models import Record
 from xinyong.records.store import save_record
@@ -73,6 +74,7 @@ def record_breach(
     today: date,
 ) -> Record:
     """Record that a commitment was not kept; returns the new dishonesty record."""
+    authorize(actor, "commitment.breach")
     if state not in BREACH_STATES:
         raise CommitmentError(f"履行状态“{state}”无效，违诺时可选：{'、'.join(BREACH_STATES)}")
     if not unfulfilled.strip() or not liability.strip():

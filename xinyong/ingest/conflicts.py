@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from xinyong.audit.log import Actor, record_event
 from xinyong.clock import utcnow
 from xinyong.ingest.models import CodeConflict
+from xinyong.permissions import authorize
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import rename_subject
 
@@ -24,6 +25,7 @@ class ConflictError(ValueError):
 def resolve(
     session: Session, actor: Actor, case: CodeConflict, resolution: str, note: str
 ) -> CodeConflict:
+    authorize(actor, "conflict.resolve", case.department_id)
     if case.status != "open":
         raise ConflictError("该重错码已处理")
     if resolution not in RESOLUTIONS:

@@ -38,9 +38,12 @@ from xinyong.ingest.link import LINK_ERROR, Linker
 from xinyong.ingest.models import Batch
 from xinyong.ingest.readers import ROW_NUMBER, OpenedFile, SourceFile, open_file, rows_frame
 from xinyong.ingest.rejects import ERROR_COLUMN, rejected_path, write_rejected
+from xinyong.permissions import PermissionDenied, authorize, may
 from xinyong.privacy.ids import get_protector
 from xinyong.records.models import Record
 from xinyong.records.store import (
+    FOREIGN,
+    FOREIGN_REASON,
     OUTCOME,
     SUBJECT_ID,
     encrypt_column,
@@ -127,6 +130,7 @@ class _Staged:
     subjects: pl.DataFrame  # what resolving subjects needs, one row per record (file order)
     prepared: pl.DataFrame  # in record-key order
     order: pl.Series  # for each prepared row, its row in ``subjects``
+    sent: pl.DataFrame  # the rows as sent (for rejecting at load), in ``subjects``' order
 
 
 class BatchRun:
@@ -284,8 +288,8 @@ class BatchRun:
         """Everything about a chunk that needs no database: clean, identify subjects, build the
         record versions (all but their subject ids) and reject duplicates. Runs ahead of
         ``load`` in a helper thread."""
-        cleaned = clean_chunk(
-            chunk, self.item, self.headers, self.catalog, self.today, self.checker
+        cleaned = self._own_source(
+            clean_chunk(chunk, self.item, self.headers, self.catalog, self.today, self.checker)
         )
         clean_rows = cleaned.filter(pl.col(ERRORS).list.len() == 0)
         identified = self.linker.identify(clean_rows)
@@ -319,6 +323,29 @@ class BatchRun:
             subjects=loaded.select(self.linker.subject_columns(loaded)),
             prepared=kept[order],
             order=order,
+            sent=loaded.select(
+                ROW_NUMBER, *[c for c in self.source.headers if c in loaded.columns]
+            ),
+        )
+
+    def _own_source(self, cleaned: pl.DataFrame) -> pl.DataFrame:
+        """A department reports only what it decided: a row naming another department as its
+        source is rejected with the reason."""
+        column = self.item.columns.source_department
+        if self.department is None or column is None or column not in cleaned.columns:
+            return cleaned
+        own = self.department
+        header = self.item.field(column).header
+        foreign = pl.col(column).is_not_null() & (pl.col(column) != own.uscc)
+        reason = pl.format(
+            f"{header}（{column}）“{{}}”不是报送部门（{own.name}，{own.uscc}）：部门只能报送本部门的信用记录",
+            pl.col(column),
+        )
+        return cleaned.with_columns(
+            pl.when(foreign)
+            .then(pl.concat_list(pl.col(ERRORS), reason))
+            .otherwise(pl.col(ERRORS))
+            .alias(ERRORS)
         )
 
     def load(self, staged: _Staged) -> None:
@@ -332,10 +359,23 @@ class BatchRun:
             self.session, prepared, all_new=self.first_load, subjects_known=True
         )
         outcomes = Counter(written[OUTCOME].to_list())
+        if outcomes[FOREIGN]:
+            self._reject_foreign(staged, written[OUTCOME] == FOREIGN)
         self.loaded_rows += outcomes["new"] + outcomes["updated"]  # rows inserted
         self.result.new += outcomes["new"]
         self.result.updated += outcomes["updated"]
         self.result.unchanged += outcomes["unchanged"]
+
+    def _reject_foreign(self, staged: _Staged, foreign: pl.Series) -> None:
+        """Rows whose record another department is the source of: never a new version."""
+        rows = staged.sent[staged.order.filter(foreign)]
+        r = self.result
+        r.accepted -= rows.height
+        r.rejected += rows.height
+        self.acc.error_kinds["foreign"] += rows.height
+        self.acc.rejected.append(
+            rows.with_columns(pl.lit(FOREIGN_REASON).alias(ERROR_COLUMN)).sort(ROW_NUMBER)
+        )
 
     def _count(
         self,
@@ -483,6 +523,22 @@ def _median(counts: Counter[int]) -> int:
     raise ValueError("no values")
 
 
+def _may_publish(
+    actor: Actor, department: Department | None, item: CatalogItem, asked: bool
+) -> bool:
+    """Whether the batch publishes on arrival, once ``actor`` may load it at all.
+
+    A department publishes on arrival the items it has that right for (it reviews in its own
+    system); anyone else asking to publish on arrival needs the right to publish."""
+    authorize(actor, "records.ingest", department.id if department else None)
+    granted = department is not None and item.code in (department.publish_items or [])
+    if asked and not granted and not may(actor, "publication.publish"):
+        raise PermissionDenied(
+            f"本部门未获准对“{item.name}”报送即公示：请提交公示申请，由信用办审核后公示"
+        )
+    return (asked or granted) and item.publicity.requires_publication
+
+
 def _start_batch(
     session: Session,
     item: CatalogItem,
@@ -522,7 +578,7 @@ def _run(
     started = time.perf_counter()
     catalog = get_catalog()
     item = catalog.item(item_code)
-    publish = publish or bool(department and department.publish_on_arrival)
+    publish = _may_publish(actor, department, item, publish)
     defer_reference_checks(session)
     batch = _start_batch(session, item, source.path.name, source.headers, department, actor)
     run = BatchRun(

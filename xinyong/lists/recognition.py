@@ -16,6 +16,7 @@ from xinyong.clock import utcnow
 from xinyong.lists.models import ListRecognition
 from xinyong.lists.service import list_type
 from xinyong.objections.service import current_record
+from xinyong.permissions import authorize
 from xinyong.records.store import save_record
 from xinyong.subjects.models import Subject
 from xinyong.workflow import move
@@ -46,6 +47,7 @@ def propose(
     reasons: str,
     basis: str,
 ) -> ListRecognition:
+    authorize(actor, "list.recognise")
     if code not in RECOGNISABLE:
         raise RecognitionError(f"名单类型“{code}”不由本平台认定，可选：{'、'.join(RECOGNISABLE)}")
     list_type(code)
@@ -88,6 +90,7 @@ def notice_text(entry: ListRecognition, subject: Subject) -> str:
 
 def notify(session: Session, entry: ListRecognition, actor: Actor, today: date) -> str:
     """Tell the subject; returns the notice text. The statement period starts now."""
+    authorize(actor, "list.recognise")
     entry.state = move(session, "list_recognition", entry.id, entry.state, "notified", actor)
     entry.statement_until = due_date("statement_period", today)
     subject = session.get(Subject, entry.subject_id)
@@ -103,6 +106,7 @@ def decide(
     valid_until: date,
     today: date,
 ) -> ListRecognition:
+    authorize(actor, "list.recognise")
     if not decision_number.strip():
         raise RecognitionError("列入名单须有书面决定文书号")
     if entry.statement_until and today <= entry.statement_until:
@@ -153,11 +157,13 @@ def _create_record(session: Session, entry: ListRecognition):  # type: ignore[no
 
 
 def publish(session: Session, entry: ListRecognition, actor: Actor) -> ListRecognition:
+    authorize(actor, "list.recognise")
     entry.state = move(session, "list_recognition", entry.id, entry.state, "published", actor)
     return entry
 
 
 def mark_reported(session: Session, entry: ListRecognition, actor: Actor) -> ListRecognition:
+    authorize(actor, "list.recognise")
     if entry.decided_on is None:
         raise RecognitionError("尚未作出列入决定，无需报送")
     entry.reported_at = utcnow()
@@ -168,6 +174,7 @@ def mark_reported(session: Session, entry: ListRecognition, actor: Actor) -> Lis
 def remove(
     session: Session, entry: ListRecognition, actor: Actor, reason: str, note: str
 ) -> ListRecognition:
+    authorize(actor, "list.recognise")
     if reason not in REMOVAL_REASONS:
         raise RecognitionError(f"移出原因“{reason}”无效，可选：{'、'.join(REMOVAL_REASONS)}")
     entry.state = move(

@@ -17,6 +17,7 @@ from xinyong.audit.log import Actor, record_event
 from xinyong.lists.service import list_types
 from xinyong.measures.models import CreditCheck, Feedback, JointTask
 from xinyong.measures.registry import measure_book
+from xinyong.permissions import authorize
 from xinyong.records.models import Record
 from xinyong.workflow.deadlines import due_date
 
@@ -29,6 +30,7 @@ def initiate(
     session: Session, actor: Actor, initiator: Department, record_ids: list[int], today: date
 ) -> list[JointTask]:
     """Turn pushed list entries into one task per triggered punishment measure and department."""
+    authorize(actor, "joint.initiate")
     list_of = {kind.item: code for code, kind in list_types().items()}
     tasks = []
     for record_id in record_ids:
@@ -81,9 +83,16 @@ def report(
         task = session.get(JointTask, task_id)
         if task is None:
             raise FeedbackError(f"任务 {task_id} 不存在")
+        # A task belongs to the implementing department it names.
+        names = (department.name, department.short_name) if department else ()
+        owner = department.id if department and task.implementer in names else None
+        authorize(actor, "joint.feedback", owner)
         task.state = "done"
-    elif session.get(CreditCheck, check_id) is None:
-        raise FeedbackError(f"核查 {check_id} 不存在")
+    else:
+        check = session.get(CreditCheck, check_id)
+        if check is None:
+            raise FeedbackError(f"核查 {check_id} 不存在")
+        authorize(actor, "joint.feedback", check.department_id)
     entry = Feedback(
         task_id=task_id,
         check_id=check_id,

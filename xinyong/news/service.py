@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from xinyong.audit.log import Actor, record_event
 from xinyong.clock import utcnow
 from xinyong.news.models import Article
+from xinyong.permissions import authorize
 
 KINDS = {"policy": "政策法规", "news": "信用动态"}
 
@@ -25,6 +26,7 @@ def save_article(
     publish: bool,
     article_id: int | None = None,
 ) -> Article:
+    authorize(actor, "article.manage")
     if kind not in KINDS:
         raise ArticleError(f"栏目“{kind}”无效，可选：政策法规（policy）、信用动态（news）")
     if not title.strip() or not body.strip():

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from xinyong.audit.log import Actor
 from xinyong.clock import utcnow
 from xinyong.objections.models import Objection
+from xinyong.permissions import authorize
 from xinyong.records.models import Record
 from xinyong.workflow import TransitionError, move
 from xinyong.workflow.codes import tracking_code
@@ -80,6 +81,7 @@ def file_objection(
 
 def accept(session: Session, objection: Objection, actor: Actor, today: date) -> Objection:
     """Accept after the formal check: the record is marked disputed at once."""
+    authorize(actor, "objection.decide")
     objection.state = move(session, "objection", objection.id, objection.state, "accepted", actor)
     objection.accepted_at = utcnow()
     objection.due_date = due_date("decide_objection", today)
@@ -87,6 +89,7 @@ def accept(session: Session, objection: Objection, actor: Actor, today: date) ->
 
 
 def reject(session: Session, objection: Objection, actor: Actor, reason: str) -> Objection:
+    authorize(actor, "objection.decide")
     _need_reason(reason)
     objection.state = move(
         session, "objection", objection.id, objection.state, "rejected", actor, reason
@@ -98,6 +101,7 @@ def reject(session: Session, objection: Objection, actor: Actor, reason: str) ->
 
 def forward(session: Session, objection: Objection, actor: Actor, reason: str) -> Objection:
     """Send to the source department for verification."""
+    authorize(actor, "objection.decide")
     objection.state = move(
         session, "objection", objection.id, objection.state, "verifying", actor, reason
     )
@@ -113,6 +117,7 @@ def decide(
     stop_publication: bool = False,
 ) -> Objection:
     """Decide: corrected (optionally stopping publication), confirmed, or undetermined."""
+    authorize(actor, "objection.decide")
     if outcome not in OUTCOMES:
         raise ObjectionError(f"处理结果“{outcome}”无效，可选：{'、'.join(OUTCOMES)}")
     _need_reason(reason)
@@ -138,6 +143,7 @@ def decide(
 
 
 def close(session: Session, objection: Objection, actor: Actor) -> Objection:
+    authorize(actor, "objection.decide")
     objection.state = move(session, "objection", objection.id, objection.state, "closed", actor)
     return objection
 

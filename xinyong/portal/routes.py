@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from xinyong.api.deps import catalog_dep, get_db
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
-from xinyong.records.views import Audience
+from xinyong.permissions import Audience, Principal
 from xinyong.settings import get_settings
-from xinyong.subjects.service import SubjectError, find_subject, search_subjects
-from xinyong.subjects.views import subject_detail, subject_summary
+from xinyong.subjects.access import SubjectNotFound, subject_view
+from xinyong.subjects.service import SubjectError, search_subjects
+from xinyong.subjects.views import subject_summary
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -62,9 +63,11 @@ def subject_page(
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
-    subject = find_subject(db, code)
-    if subject is None:
+    # The portal is the public view, whoever is signed in: an unknown code and a person with
+    # no public record answer alike.
+    try:
+        detail = subject_view(db, Principal.anonymous(), code, catalog, today())
+    except SubjectNotFound:
         return render(request, "not_found.html", status=404, code=code)
-    detail = subject_detail(db, subject, catalog, Audience.public, today())
     names = {code: item.name for code, item in catalog.items.items()}
     return render(request, "subject.html", s=detail, item_names=names)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import Department
 from xinyong.audit.log import Actor
 from xinyong.clock import utcnow
+from xinyong.permissions import authorize
 from xinyong.records.models import Record
 from xinyong.workdays import CalendarGapError, working_days_between
 from xinyong.workflow import move
@@ -32,10 +33,12 @@ class PublicationError(ValueError):
     """A publication request that cannot be served; the message is in Chinese."""
 
 
-def _record(session: Session, record_id: int) -> Record:
+def _record(session: Session, record_id: int, actor: Actor, action: str) -> Record:
+    """The record, once ``actor`` may do ``action`` on it (a department only on its own)."""
     record = session.get(Record, record_id)
     if record is None or not record.is_current:
         raise PublicationError(f"信用记录 {record_id} 不存在或不是最新版本")
+    authorize(actor, action, record.department_id)
     if record.item not in DUAL_PUBLICITY:
         raise PublicationError(f"“{record.item}”不属于双公示信息")
     return record
@@ -58,7 +61,8 @@ def _move(
 
 
 def request_publication(session: Session, record_id: int, actor: Actor) -> Record:
-    return _move(session, _record(session, record_id), "requested", actor)
+    record = _record(session, record_id, actor, "publication.request")
+    return _move(session, record, "requested", actor)
 
 
 def review(
@@ -66,13 +70,13 @@ def review(
 ) -> Record:
     if not approve and not (reason and reason.strip()):
         raise PublicationError("审核退回须说明理由")
-    return _move(
-        session, _record(session, record_id), "approved" if approve else "rejected", actor, reason
-    )
+    record = _record(session, record_id, actor, "publication.review")
+    return _move(session, record, "approved" if approve else "rejected", actor, reason)
 
 
 def publish(session: Session, record_id: int, actor: Actor) -> Record:
-    record = _move(session, _record(session, record_id), "published", actor)
+    record = _record(session, record_id, actor, "publication.publish")
+    record = _move(session, record, "published", actor)
     record.published_at = utcnow()
     return record
 
@@ -87,7 +91,7 @@ def withdraw(
         raise PublicationError("撤下须说明理由")
     record = _move(
         session,
-        _record(session, record_id),
+        _record(session, record_id, actor, "publication.withdraw"),
         "withdrawn",
         actor,
         f"{WITHDRAW_KINDS[kind]}：{reason}",

@@ -36,6 +36,15 @@ LOOKUP_CHUNK = 5000
 _JOIN_SETTINGS = ("enable_hashjoin", "enable_mergejoin", "jit")
 SUBJECT_ID, IDENTITY = "_subject_id", "_identity"
 OUTCOME = "_outcome"
+
+
+class ForeignRecordError(ValueError):
+    """A department tried to change a record another department is the source of."""
+
+
+# A re-sent record another department is the source of: neither stored nor a new version.
+FOREIGN = "foreign"
+FOREIGN_REASON = "该记录由其他部门报送，本部门不能修改或覆盖（如需更正，请联系来源部门或信用办）"
 WORKFLOW_STATUSES = (
     "repaired",
     "withdrawn",
@@ -164,6 +173,7 @@ _CURRENT_SCHEMA: dict[str, Any] = {
     "_old_published_at": pl.Datetime("us"),
     "_old_state": pl.String,
     "_old_status": pl.String,
+    "_old_department_id": pl.Int64,
 }
 
 
@@ -189,6 +199,7 @@ def _current_rows(session: Session, keys: list[str]) -> list[Any]:
             Record.published_at,
             Record.publication_state,
             Record.status,
+            Record.department_id,
         )
         .join(_KEY_TABLE, _KEY_TABLE.c.k == Record.record_key)
         .where(Record.is_current.is_(True))
@@ -230,12 +241,19 @@ def write_versions(
     rows = [] if all_new else _current_rows(session, prepared["record_key"].to_list())
     current = pl.DataFrame(rows, schema=_CURRENT_SCHEMA, orient="row")
     joined = prepared.join(current, on="record_key", how="left", maintain_order="left")
+    # Another department's record: the stored source department differs from the row's.
+    foreign = (
+        pl.col("_old_department_id").is_not_null()
+        & pl.col("_old_department_id").ne_missing(pl.col("department_id"))
+    ).fill_null(False)
     old = pl.col("_old_id").is_not_null()
-    changed = old & (pl.col("_old_hash") != pl.col("content_hash"))
+    changed = old & (pl.col("_old_hash") != pl.col("content_hash")) & ~foreign
     workflow = pl.col("_old_status").is_in(list(WORKFLOW_STATUSES)).fill_null(False)
     result = joined.with_columns(
         pl.when(~old)
         .then(pl.lit("new"))
+        .when(foreign)
+        .then(pl.lit(FOREIGN))
         .when(changed)
         .then(pl.lit("updated"))
         .otherwise(pl.lit("unchanged"))
@@ -267,7 +285,7 @@ def write_versions(
             .values(is_current=False, superseded_at=now)
         )
     session.flush()
-    to_insert = result.filter(pl.col(OUTCOME) != "unchanged").drop(OUTCOME)
+    to_insert = result.filter(pl.col(OUTCOME).is_in(["new", "updated"])).drop(OUTCOME)
     ensure_layouts(session, to_insert["layout_id"].unique().to_list())
     known = ("subject_id",) if subjects_known else ()
     insert_frame(session, Record.__tablename__, to_insert, known=known)
@@ -314,6 +332,8 @@ def save_record(
     )
     written = write_versions(session, prepared)
     key = written["record_key"][0]
+    if written[OUTCOME][0] == FOREIGN:
+        raise ForeignRecordError(FOREIGN_REASON)
     outcome: Outcome = written[OUTCOME][0]
     session.expire_all()
     record = current_version(session, key)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from xinyong.audit.log import Actor
 from xinyong.clock import utcnow
 from xinyong.objections.service import current_record
+from xinyong.permissions import authorize
 from xinyong.publicity.periods import penalty_minimum_end
 from xinyong.records.models import Record
 from xinyong.repair.models import RepairApplication
@@ -138,6 +139,7 @@ def apply_for_repair(
 def accept(
     session: Session, application: RepairApplication, actor: Actor, today: date
 ) -> RepairApplication:
+    authorize(actor, "repair.decide")
     application.state = move(
         session, "repair", application.id, application.state, "accepted", actor
     )
@@ -149,6 +151,7 @@ def approve(
     session: Session, application: RepairApplication, actor: Actor, reason: str
 ) -> RepairApplication:
     """Approve: publication, sharing and measures stop; the record and its history stay."""
+    authorize(actor, "repair.decide")
     if not application.eligibility.get("eligible"):
         unmet = [
             c["explanation"] for c in application.eligibility.get("conditions", []) if not c["met"]
@@ -168,6 +171,7 @@ def approve(
 def reject(
     session: Session, application: RepairApplication, actor: Actor, reason: str
 ) -> RepairApplication:
+    authorize(actor, "repair.decide")
     if not reason.strip():
         raise RepairError("不予修复须说明理由")
     application.state = move(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.catalog.registry import Catalog
 from xinyong.objections.service import disputed_keys
+from xinyong.permissions.policy import Principal
 from xinyong.privacy.ids import get_protector
 from xinyong.records.views import Audience, count_by_item, present_record, subject_records
 from xinyong.subjects.models import Subject
@@ -47,10 +48,17 @@ def subject_summary(subject: Subject, audience: Audience) -> dict[str, Any]:
 
 
 def subject_detail(
-    session: Session, subject: Subject, catalog: Catalog, audience: Audience, today: date
+    session: Session,
+    subject: Subject,
+    catalog: Catalog,
+    audience: Audience,
+    today: date,
+    viewer: Principal | None = None,
 ) -> dict[str, Any]:
+    """The subject with the records ``audience`` sees (for staff, as far as the catalog's
+    sharing rules let ``viewer`` read restricted items)."""
     protector = get_protector()
-    records = subject_records(session, subject.id, catalog, audience, today)
+    records = subject_records(session, subject.id, catalog, audience, today, viewer)
     disputed = disputed_keys(session, subject.id)
     detail = subject_summary(subject, audience)
     detail.update(
@@ -58,7 +66,7 @@ def subject_detail(
         address=subject.address if subject.kind != NATURAL_PERSON else None,
         registered_on=subject.registered_on,
         former_names=[n.name for n in name_history(session, subject) if n.name != subject.name],
-        counts=count_by_item(session, subject.id, catalog, audience, today),
+        counts=count_by_item(session, subject.id, catalog, audience, today, viewer),
         records=[
             present_record(r, catalog, audience, protector, r.record_key in disputed)
             for r in records

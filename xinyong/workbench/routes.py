@@ -20,13 +20,15 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import Department, User
 from xinyong.accounts.roles import ROLES
 from xinyong.accounts.service import authenticate, close_session, open_session, user_for_session
+from xinyong.accounts.throttle import LoginLocked
 from xinyong.api.deps import SESSION_COOKIE, get_db
-from xinyong.audit.log import Actor, verify_chain
+from xinyong.audit.log import verify_chain
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.registry import get_catalog
 from xinyong.clock import today
+from xinyong.ingest.batches import rejected_file_for, reporting_department
 from xinyong.ingest.conflicts import ConflictError, resolve
-from xinyong.ingest.models import Batch, CodeConflict
+from xinyong.ingest.models import CodeConflict
 from xinyong.ingest.pipeline import ingest_file
 from xinyong.ingest.quality import quality_report
 from xinyong.ingest.readers import ReadError
@@ -41,6 +43,7 @@ from xinyong.measures.registry import measure_book
 from xinyong.news import service as news
 from xinyong.news.models import Article
 from xinyong.objections import service as objections
+from xinyong.permissions.policy import Principal
 from xinyong.portal import csrf
 from xinyong.publicity import lifecycle
 from xinyong.repair import service as repair
@@ -56,7 +59,6 @@ templates = Jinja2Templates(
     directory=[str(HERE / "templates"), str(HERE.parent / "portal" / "templates")]
 )
 router = APIRouter(prefix="/workbench", include_in_schema=False)
-REVIEWERS = ("reviewer", "admin")
 ACTION_ERRORS = (
     TransitionError,
     objections.ObjectionError,
@@ -80,9 +82,9 @@ def staff(request: Request, db: Session = Depends(get_db)) -> User:
     return user
 
 
-def _need(user: User, roles: tuple[str, ...]) -> None:
-    if user.role not in roles:
-        raise HTTPException(status_code=403, detail="当前角色无权访问该页面")
+def refusal_page(request: Request, message: str, status: int) -> HTMLResponse:
+    """A refused page (403) in the workbench's layout, with the reason."""
+    return page(request, "message.html", None, status=status, message=message)
 
 
 def page(
@@ -103,8 +105,11 @@ def page(
     return response
 
 
-def _actor(user: User, request: Request) -> Actor:
-    return Actor(f"user:{user.username}", request.client.host if request.client else None)
+def _actor(user: User, request: Request) -> Principal:
+    """The signed-in user as the services' actor: the principal the route gate resolved."""
+    principal = request.state.principal
+    assert isinstance(principal, Principal) and principal.name == f"user:{user.username}"
+    return principal
 
 
 def _deadline_class(due: Any) -> str:
@@ -128,10 +133,16 @@ def login(
     db: Session = Depends(get_db),
 ) -> Response:
     csrf.verify(request, csrf_token)
-    user = authenticate(db, username, password)
+    ip = request.client.host if request.client else None
+    try:
+        user = authenticate(db, username, password, ip)
+    except LoginLocked as locked:
+        db.commit()  # the refusal is audited
+        return page(request, "login.html", None, status=429, error=str(locked))
     if user is None:
+        db.commit()  # the failure is counted and audited
         return page(request, "login.html", None, status=401, error="用户名或密码不正确")
-    token = open_session(db, user, request.client.host if request.client else None)
+    token = open_session(db, user, ip)
     db.commit()
     response = RedirectResponse("/workbench", status_code=303)
     response.set_cookie(
@@ -208,7 +219,6 @@ def publication_action(
     user: User = Depends(staff),
     db: Session = Depends(get_db),
 ) -> Response:
-    _need(user, REVIEWERS)
     actor = _actor(user, request)
 
     def run() -> None:
@@ -319,7 +329,7 @@ def upload(
     db: Session = Depends(get_db),
 ) -> HTMLResponse:
     csrf.verify(request, csrf_token)
-    department = db.get(Department, user.department_id) if user.department_id else None
+    department = reporting_department(db, _actor(user, request))
     folder = get_settings().data_dir / "rejected" / uuid.uuid4().hex
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(file.filename or "upload.csv").name
@@ -353,7 +363,6 @@ def upload(
 def audit(
     request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> HTMLResponse:
-    _need(user, ("auditor",))
     entries = (
         db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(200)).scalars().all()
     )
@@ -382,7 +391,6 @@ def _subject_names(db: Session, ids: list[int]) -> dict[int, str]:
 def articles(
     request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> HTMLResponse:
-    _need(user, ("admin",))
     rows = _articles(db)
     return page(request, "articles.html", user, rows=rows, kinds=news.KINDS, error=None)
 
@@ -402,7 +410,6 @@ def save_article(
     user: User = Depends(staff),
     db: Session = Depends(get_db),
 ) -> Response:
-    _need(user, ("admin",))
     csrf.verify(request, csrf_token)
     try:
         news.save_article(db, _actor(user, request), kind, title, body, publish == "yes")
@@ -462,7 +469,6 @@ def propose_recognition(
     user: User = Depends(staff),
     db: Session = Depends(get_db),
 ) -> Response:
-    _need(user, REVIEWERS)
     found = find_subject(db, subject)
     if found is None:
         return page(
@@ -500,7 +506,6 @@ def recognition_action(
     user: User = Depends(staff),
     db: Session = Depends(get_db),
 ) -> Response:
-    _need(user, REVIEWERS)
     entry = db.get(ListRecognition, entry_id)
     if entry is None:
         raise HTTPException(status_code=404, detail="名单认定不存在")
@@ -594,7 +599,6 @@ def repair_action(
     user: User = Depends(staff),
     db: Session = Depends(get_db),
 ) -> Response:
-    _need(user, REVIEWERS)
     found = db.get(RepairApplication, application_id)
     if found is None:
         raise HTTPException(status_code=404, detail="修复申请不存在")
@@ -609,16 +613,14 @@ def repair_action(
 
 @router.get("/batches/{batch_id}/rejected")
 def rejected_rows(
-    batch_id: int, user: User = Depends(staff), db: Session = Depends(get_db)
+    request: Request, batch_id: int, user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> FileResponse:
-    batch = db.get(Batch, batch_id)
-    path = (batch.counts or {}).get("rejected_file") if batch else None
-    mine = batch is not None and (
-        user.role != "data_officer" or batch.department_id == user.department_id
-    )
-    if not mine or not path or not Path(path).exists():
-        raise HTTPException(status_code=404, detail="该批次没有退回数据")
-    return FileResponse(path, filename=Path(path).name)
+    try:
+        path = rejected_file_for(db, _actor(user, request), batch_id)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    db.commit()
+    return FileResponse(path, filename=path.name)
 
 
 @router.post("/conflicts/{case_id}", response_model=None)
@@ -631,7 +633,6 @@ def resolve_conflict(
     user: User = Depends(staff),
     db: Session = Depends(get_db),
 ) -> Response:
-    _need(user, ("admin", "reviewer", "data_officer"))
     case = db.get(CodeConflict, case_id)
     if case is None:
         raise HTTPException(status_code=404, detail="重错码不存在")

@@ -31,7 +31,6 @@ from xinyong.workflow import TransitionError
 from xinyong.workflow.deadlines import describe
 
 router = APIRouter(prefix="/api/v1", tags=["政务信用服务"])
-REVIEWER_ROLES = ("reviewer", "admin")
 SERVICE_ERRORS = (
     TransitionError,
     objections.ObjectionError,
@@ -40,19 +39,6 @@ SERVICE_ERRORS = (
     recognition.RecognitionError,
     commitments.CommitmentError,
 )
-
-
-def _staff(caller: Caller) -> Caller:
-    if not caller.is_staff:
-        raise HTTPException(status_code=401, detail="需要工作人员登录或 read 权限的 API 密钥")
-    return caller
-
-
-def _reviewer(caller: Caller) -> Caller:
-    _staff(caller)
-    if caller.role not in REVIEWER_ROLES and "admin" not in caller.scopes:
-        raise HTTPException(status_code=403, detail="只有审核员或信用办管理员可以执行此操作")
-    return caller
 
 
 def _known_action(action: str, actions: dict[str, Any]) -> None:
@@ -178,7 +164,6 @@ def track_objection(tracking_code: str, db: Session = Depends(get_db)) -> dict[s
 def objection_queue(
     db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
-    _staff(caller)
     items = [objection_view(o) for o in objections.queue(db)]
     return {"items": items, "total": len(items)}
 
@@ -206,7 +191,6 @@ def act_on_objection(
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
 ) -> dict[str, Any]:
-    _staff(caller)
     found = _objection(db, objection_id)
     reason = body.reason or ""
     actions = {
@@ -263,7 +247,6 @@ def apply_repair(
 def repair_queue(
     db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
-    _staff(caller)
     items = [repair_view(a) for a in repair.queue(db)]
     return {"items": items, "total": len(items)}
 
@@ -275,7 +258,6 @@ def act_on_repair(
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
 ) -> dict[str, Any]:
-    _reviewer(caller)
     found = db.get(RepairApplication, application_id)
     if found is None:
         raise HTTPException(status_code=404, detail=f"修复申请 {application_id} 不存在")
@@ -305,10 +287,6 @@ def act_on_publication(
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
 ) -> dict[str, Any]:
-    if body.action in ("approve", "reject", "withdraw"):
-        _reviewer(caller)
-    else:
-        _staff(caller)
     reason = body.reason or ""
     actions = {
         "request": lambda s: lifecycle.request_publication(s, record_id, caller.actor),
@@ -334,7 +312,6 @@ def act_on_publication(
 def publication_statistics(
     db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
-    _staff(caller)
     entries = [e.as_dict() for e in lifecycle.statistics(db, today())]
     return {"departments": entries, "total": len(entries)}
 
@@ -386,7 +363,6 @@ def recognition_view(entry: ListRecognition, notice: str | None = None) -> dict[
 def propose_recognition(
     body: RecognitionIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
-    _reviewer(caller)
     subject = find_subject(db, body.subject)
     if subject is None:
         raise HTTPException(status_code=404, detail=f"未找到代码为“{body.subject}”的主体")
@@ -416,7 +392,6 @@ def act_on_recognition(
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
 ) -> dict[str, Any]:
-    _reviewer(caller)
     entry = db.get(ListRecognition, entry_id)
     if entry is None:
         raise HTTPException(status_code=404, detail=f"名单认定 {entry_id} 不存在")
@@ -482,7 +457,6 @@ def commitment_breach(
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
 ) -> dict[str, Any]:
-    _reviewer(caller)
     department = db.get(Department, caller.department_id) if caller.department_id else None
     if department is None:
         raise HTTPException(status_code=422, detail="认定单位未知：请使用部门的 API 密钥或账号")

@@ -1,0 +1,139 @@
+"""Every action of the platform and who may do it: declared here and nowhere else.
+
+An action names the staff roles and the API key scopes that may perform it, and whose data
+it may touch: ``any`` (the whole platform), or ``own_department`` (a department's officer or
+key acts only on the data its department is the source of; the credit office's staff and
+keys act on every department's). ``public`` actions are open to everyone, anonymous callers
+included. Command-line operators (``cli:``/``system`` actors) run every action: they already
+hold the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Ownership = Literal["any", "own_department"]
+
+STAFF_ROLES = frozenset({"admin", "data_officer", "reviewer", "auditor"})
+# The auditor reads everything and changes nothing.
+READER_ROLES = STAFF_ROLES
+OFFICE_DECIDERS = frozenset({"admin", "reviewer"})
+READ_SCOPES = frozenset({"read", "admin"})
+ADMIN_SCOPES = frozenset({"admin"})
+
+
+@dataclass(frozen=True)
+class Action:
+    code: str
+    label: str  # Chinese, used in refusals: "无权{label}"
+    roles: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    public: bool = False
+    ownership: Ownership = "any"
+    writes: bool = False
+
+
+def _a(
+    code: str,
+    label: str,
+    roles: frozenset[str] | set[str] = frozenset(),
+    scopes: frozenset[str] | set[str] = frozenset(),
+    *,
+    public: bool = False,
+    ownership: Ownership = "any",
+    writes: bool = False,
+) -> Action:
+    return Action(
+        code, label, frozenset(roles), frozenset(scopes), public, ownership, writes=writes
+    )
+
+
+_ACTIONS = (
+    # -- open to everyone -------------------------------------------------------------------
+    _a("public.read", "查看公开信息", public=True),
+    _a("session.login", "登录", public=True),
+    _a("objection.file", "提出异议", public=True, writes=True),
+    _a("repair.apply", "申请信用修复", public=True, writes=True),
+    # -- government sharing view ------------------------------------------------------------
+    _a("subject.read_shared", "查看政务共享信息", READER_ROLES, READ_SCOPES),
+    _a("person.read", "查看自然人身份与信用记录", READER_ROLES, READ_SCOPES),
+    _a("workbench.enter", "进入工作台", STAFF_ROLES),
+    _a("quality.read", "查看数据质量", READER_ROLES, READ_SCOPES),
+    _a("conflict.read", "查看重错码", READER_ROLES, READ_SCOPES),
+    _a("joint.read", "查看联合奖惩任务与统计", READER_ROLES, READ_SCOPES),
+    _a("publication.read", "查看双公示审核队列与统计", READER_ROLES, READ_SCOPES),
+    _a("objection.read", "查看异议队列", {"admin", "reviewer", "auditor"}, READ_SCOPES),
+    _a("repair.read", "查看修复申请队列", {"admin", "reviewer", "auditor"}, READ_SCOPES),
+    _a("list.read_recognitions", "查看名单认定", {"admin", "reviewer", "auditor"}, READ_SCOPES),
+    _a("audit.read", "查看审计日志", {"auditor"}),
+    # -- a department's own data --------------------------------------------------------------
+    _a(
+        "records.ingest",
+        "报送数据",
+        {"admin", "data_officer"},
+        {"ingest", "admin"},
+        ownership="own_department",
+        writes=True,
+    ),
+    _a(
+        "batch.read_rejected",
+        "下载退回数据",
+        {"admin", "data_officer", "auditor"},
+        {"ingest", "admin"},
+        ownership="own_department",
+    ),
+    _a(
+        "publication.request",
+        "申请公示",
+        {"admin", "data_officer", "reviewer"},
+        {"ingest", "admin"},
+        ownership="own_department",
+        writes=True,
+    ),
+    _a(
+        "joint.feedback",
+        "反馈措施实施情况",
+        {"admin", "data_officer", "reviewer"},
+        {"checks", "admin"},
+        ownership="own_department",
+        writes=True,
+    ),
+    _a(
+        "conflict.resolve",
+        "处理重错码",
+        {"admin", "reviewer", "data_officer"},
+        ADMIN_SCOPES,
+        ownership="own_department",
+        writes=True,
+    ),
+    _a("check.run", "信用核查", {"admin", "reviewer", "data_officer"}, {"checks", "admin"}),
+    _a(
+        "check.read_bulk",
+        "查看批量核查结果",
+        {"admin", "reviewer", "data_officer", "auditor"},
+        {"checks", "admin"},
+        ownership="own_department",
+    ),
+    # -- credit office decisions ---------------------------------------------------------------
+    _a("publication.review", "审核公示", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a("publication.publish", "公示记录", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a("publication.withdraw", "撤下公示", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a("objection.decide", "处理异议", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a("repair.decide", "审核信用修复", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a("list.recognise", "认定红黑名单", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a("commitment.breach", "认定违背承诺", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    # A recognising department's system pushes its list entries as tasks (scope checks).
+    _a("joint.initiate", "发起联合奖惩", OFFICE_DECIDERS, {"checks", "admin"}, writes=True),
+    _a("article.manage", "管理门户文章", {"admin"}, ADMIN_SCOPES, writes=True),
+    _a("account.manage", "管理部门、账号与密钥", {"admin"}, ADMIN_SCOPES, writes=True),
+)
+
+ACTIONS: dict[str, Action] = {a.code: a for a in _ACTIONS}
+
+
+def action(code: str) -> Action:
+    try:
+        return ACTIONS[code]
+    except KeyError:
+        raise KeyError(f"权限模型中没有操作“{code}”") from None

@@ -1,0 +1,132 @@
+"""The action behind every route: the application refuses to start with a route missing here.
+
+A route's action is the least a caller must hold to reach it; the service it calls then
+authorizes the precise action (``publish`` rather than ``request``) on the precise data (the
+record's source department). Static file mounts serve no data and need no entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from fastapi.routing import iter_route_contexts
+from starlette.routing import BaseRoute
+
+from xinyong.permissions.actions import ACTIONS
+
+ROUTE_ACTIONS: dict[str, str] = {
+    # -- operations and documentation
+    "GET /healthz": "public.read",
+    "GET /docs": "public.read",
+    "GET /openapi.json": "public.read",
+    # -- API: subjects, catalog, lists, commitments (public view; more for staff)
+    "GET /api/v1/subjects": "public.read",
+    "GET /api/v1/subjects/{code}": "public.read",
+    "GET /api/v1/catalog": "public.read",
+    "GET /api/v1/lists/{code}": "public.read",
+    "GET /api/v1/commitments": "public.read",
+    "GET /api/v1/matters": "public.read",
+    "GET /api/v1/measures": "public.read",
+    # -- API: data aggregation
+    "POST /api/v1/ingest/{item}": "records.ingest",
+    "GET /api/v1/ingest/batches/{batch_id}/rejected": "batch.read_rejected",
+    "GET /api/v1/quality": "quality.read",
+    # -- API: objections and repair
+    "POST /api/v1/objections": "objection.file",
+    "GET /api/v1/objections/track/{tracking_code}": "public.read",
+    "GET /api/v1/objections": "objection.read",
+    "POST /api/v1/objections/{objection_id}/actions": "objection.decide",
+    "POST /api/v1/repairs": "repair.apply",
+    "GET /api/v1/repairs": "repair.read",
+    "POST /api/v1/repairs/{application_id}/actions": "repair.decide",
+    # -- API: dual publicity, lists, commitments
+    "POST /api/v1/publications/{record_id}/actions": "publication.request",
+    "GET /api/v1/publications/statistics": "publication.read",
+    "POST /api/v1/list-recognitions": "list.recognise",
+    "POST /api/v1/list-recognitions/{entry_id}/actions": "list.recognise",
+    "POST /api/v1/commitments/{record_id}/breach": "commitment.breach",
+    # -- API: credit checks and joint measures
+    "POST /api/v1/checks": "check.run",
+    "POST /api/v1/checks/bulk": "check.run",
+    "GET /api/v1/checks/bulk/{job_id}": "check.read_bulk",
+    "GET /api/v1/checks/bulk/{job_id}/result": "check.read_bulk",
+    "POST /api/v1/joint-tasks": "joint.initiate",
+    "POST /api/v1/feedback": "joint.feedback",
+    "GET /api/v1/joint/statistics": "joint.read",
+    # -- portal
+    "GET /": "public.read",
+    "GET /search": "public.read",
+    "GET /subjects/{code}": "public.read",
+    "GET /lists/{code}": "public.read",
+    "GET /publicity": "public.read",
+    "GET /commitments": "public.read",
+    "GET /news": "public.read",
+    "GET /news/{article_id}": "public.read",
+    "GET /objections/new": "public.read",
+    "POST /objections": "objection.file",
+    "GET /track": "public.read",
+    "GET /repairs/new": "public.read",
+    "POST /repairs": "repair.apply",
+    # -- workbench
+    "GET /workbench/login": "session.login",
+    "POST /workbench/login": "session.login",
+    "POST /workbench/logout": "session.login",
+    "GET /workbench": "workbench.enter",
+    "GET /workbench/publications": "publication.read",
+    "POST /workbench/publications/{record_id}": "publication.review",
+    "GET /workbench/objections": "objection.read",
+    "POST /workbench/objections/{objection_id}": "objection.decide",
+    "GET /workbench/repairs": "repair.read",
+    "POST /workbench/repairs/{application_id}": "repair.decide",
+    "GET /workbench/conflicts": "conflict.read",
+    "POST /workbench/conflicts/{case_id}": "conflict.resolve",
+    "GET /workbench/quality": "quality.read",
+    "GET /workbench/upload": "records.ingest",
+    "POST /workbench/upload": "records.ingest",
+    "GET /workbench/batches/{batch_id}/rejected": "batch.read_rejected",
+    "GET /workbench/audit": "audit.read",
+    "GET /workbench/articles": "article.manage",
+    "POST /workbench/articles": "article.manage",
+    "GET /workbench/lists": "list.read_recognitions",
+    "POST /workbench/lists": "list.recognise",
+    "POST /workbench/lists/{entry_id}": "list.recognise",
+    "GET /workbench/joint": "joint.read",
+    "POST /workbench/joint/{task_id}": "joint.feedback",
+}
+
+
+class RouteWithoutPermission(RuntimeError):
+    pass
+
+
+def route_key(method: str, path: str) -> str:
+    return f"{'GET' if method == 'HEAD' else method} {path}"
+
+
+def iter_route_keys(routes: Iterable[BaseRoute]) -> Iterator[str]:
+    """``METHOD /path`` of every route serving requests (mounts of static files excepted)."""
+    for context in iter_route_contexts(list(routes)):
+        path = getattr(context, "path", None)
+        for method in sorted(getattr(context, "methods", None) or ()):
+            if method != "HEAD" and path is not None:
+                yield route_key(method, path)
+
+
+def check_routes(routes: Iterable[BaseRoute]) -> None:
+    """Refuse an application with a route the permission model does not know."""
+    keys = set(iter_route_keys(routes))
+    missing = sorted(keys - ROUTE_ACTIONS.keys())
+    if missing:
+        raise RouteWithoutPermission(
+            "以下路由没有在权限模型（xinyong/permissions/routes.py）中登记：" + "；".join(missing)
+        )
+    unknown = sorted({a for a in ROUTE_ACTIONS.values() if a not in ACTIONS})
+    if unknown:
+        raise RouteWithoutPermission(f"路由表引用了不存在的操作：{'、'.join(unknown)}")
+
+
+def action_for(method: str, path: str) -> str:
+    try:
+        return ROUTE_ACTIONS[route_key(method, path)]
+    except KeyError:
+        raise RouteWithoutPermission(f"路由 {method} {path} 没有权限登记") from None
