@@ -17,11 +17,13 @@ import asyncpg
 from sqlalchemy import Date, Integer, String, TextualSelect, bindparam, text
 from sqlalchemy.orm import Session
 
+from xinyong.catalog.registry import get_catalog
 from xinyong.db.rows import driver_connection, fetch_named, fetch_named_async, numbered
 from xinyong.identifiers.check import check_code
 from xinyong.identifiers.resident_id import mask_resident_id
 from xinyong.lists.service import list_types
 from xinyong.privacy.ids import get_protector
+from xinyong.records.public import publicity_period_sql
 from xinyong.subjects.models import Subject
 
 DOCUMENT_FIELDS = ("HM_RDWH", "HB_RDWH", "SX_AH", "YC_LRWH", "CF_WSH")
@@ -90,7 +92,7 @@ SELECT s.id, s.kind, s.uscc, s.name, s.person_hash, s.person_id_masked,
 FROM subjects s
 LEFT JOIN records r
   ON r.subject_id = s.id AND r.is_current AND r.status = 'active'
- AND (r.publicity_end IS NULL OR r.publicity_end > {today})
+ AND {in_period}
  AND ({item_is_list} OR (r.item = 'admin_penalty' AND r.severity = 'serious'))
  AND (r.item <> 'admin_penalty' OR r.severity = 'serious')  -- as ix_records_checkable
 LEFT JOIN record_layouts l ON l.id = r.layout_id
@@ -135,10 +137,12 @@ def _statement(**lists: Any) -> _Statement:
     """``lists`` maps a subjects column to the type of the list it is looked up in.
 
     The psycopg and asyncpg forms serve PostgreSQL, the SQLAlchemy form SQLite (their JSON
-    operators differ)."""
+    operators differ). A record is in force while inside its publicity period, as the
+    public view has it (``xinyong.records.public``)."""
+    catalog = get_catalog()
     driver_sql = _SELECT.format(
         document=_document("r.fields ->> ((l.positions ->> '{}')::int)"),
-        today="%(today)s",
+        in_period=publicity_period_sql(catalog, "r", "%(today)s"),
         item_is_list="r.item = ANY(%(list_items)s)",
         where=" OR ".join(f"s.{column} = ANY(%({column})s)" for column in lists),
     )
@@ -148,7 +152,7 @@ def _statement(**lists: Any) -> _Statement:
                 document=_document(
                     "json_extract(r.fields, '$[' || json_extract(l.positions, '$.{}') || ']')"
                 ),
-                today=":today",
+                in_period=publicity_period_sql(catalog, "r", ":today"),
                 item_is_list="r.item IN :list_items",
                 where=" OR ".join(f"s.{column} IN :{column}" for column in lists),
             )
@@ -163,8 +167,14 @@ def _statement(**lists: Any) -> _Statement:
     return _Statement(driver_sql, portable, *numbered(driver_sql))
 
 
-_BY_CODE = _statement(uscc=String, person_hash=String)
-_BY_ID = _statement(id=Integer)
+@lru_cache(maxsize=1)
+def _by_code() -> _Statement:
+    return _statement(uscc=String, person_hash=String)
+
+
+@lru_cache(maxsize=1)
+def _by_id() -> _Statement:
+    return _statement(id=Integer)
 
 
 @lru_cache(maxsize=1)
@@ -196,13 +206,13 @@ def _by_key(found: dict[int, Found]) -> dict[str, Found]:
 def by_code(session: Session, queries: Iterable[Query], today: date) -> dict[str, Found]:
     """Subjects (with their hits) by the ``key`` of each valid-code query that names one."""
     lists = _code_lists(queries)
-    return _by_key(_run(session, _BY_CODE, today, **lists)) if lists else {}
+    return _by_key(_run(session, _by_code(), today, **lists)) if lists else {}
 
 
 def by_id(session: Session, ids: Iterable[int], today: date) -> dict[int, Found]:
     """Subjects (with their hits) by id."""
     wanted = sorted(set(ids))
-    return _run(session, _BY_ID, today, id=wanted) if wanted else {}
+    return _run(session, _by_id(), today, id=wanted) if wanted else {}
 
 
 async def by_code_async(
@@ -210,7 +220,7 @@ async def by_code_async(
 ) -> dict[str, Found]:
     """``by_code`` on an asyncpg connection (PostgreSQL)."""
     lists = _code_lists(queries)
-    return _by_key(await _run_async(connection, _BY_CODE, today, lists)) if lists else {}
+    return _by_key(await _run_async(connection, _by_code(), today, lists)) if lists else {}
 
 
 async def by_id_async(
@@ -218,7 +228,7 @@ async def by_id_async(
 ) -> dict[int, Found]:
     """``by_id`` on an asyncpg connection (PostgreSQL)."""
     wanted = sorted(set(ids))
-    return await _run_async(connection, _BY_ID, today, {"id": wanted}) if wanted else {}
+    return await _run_async(connection, _by_id(), today, {"id": wanted}) if wanted else {}
 
 
 async def _run_async(

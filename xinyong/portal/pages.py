@@ -24,7 +24,8 @@ from xinyong.portal import csrf
 from xinyong.portal.routes import render
 from xinyong.privacy.ids import get_protector
 from xinyong.records.models import Record
-from xinyong.records.views import Audience, present_record, public_condition
+from xinyong.records.public import is_public, public_condition
+from xinyong.records.views import Audience, present_record
 from xinyong.repair import service as repair
 from xinyong.repair.models import RepairApplication
 from xinyong.subjects.models import Subject
@@ -130,9 +131,10 @@ def _date(text: str | None) -> date | None:
 
 
 def _shown_record(db: Session, catalog: Catalog, record_id: int) -> dict[str, Any] | None:
-    """The public view of a current record, or None when it is gone or superseded."""
+    """The public view of a record the public may see today, or None when it is gone,
+    superseded or not public (outside its publicity period, unpublished, not a public item)."""
     record = db.get(Record, record_id)
-    if record is None or not record.is_current:
+    if record is None or not is_public(record, catalog, today()):
         return None
     return present_record(record, catalog, Audience.public, get_protector())
 
@@ -147,7 +149,8 @@ def _record_form(
 ) -> HTMLResponse:
     """A form about one record, carrying a CSRF token (a new one unless re-shown)."""
     if record is None:
-        return render(request, "message.html", status=404, message="该信用记录不存在或已更新")
+        message = "该信用记录不存在、已更新或不在公示期内"
+        return render(request, "message.html", status=404, message=message)
     token = token or csrf.token_for(request)
     response = render(request, template, status=status, record=record, token=token, **context)
     csrf.remember(response, token)

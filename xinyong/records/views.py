@@ -6,31 +6,18 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.registry import Catalog
 from xinyong.privacy.ids import IdProtector, is_encrypted
 from xinyong.records.models import Record
+from xinyong.records.public import public_condition
 
 
 class Audience(StrEnum):
     public = "public"  # anyone on the internet
     staff = "staff"  # authenticated government users and systems
-
-
-def public_condition(catalog: Catalog, today: date) -> ColumnElement[bool]:
-    """What the public may see: current, active, public items inside their publicity period."""
-    needs_publication = [
-        code for code, item in catalog.items.items() if item.publicity.requires_publication
-    ]
-    return and_(
-        Record.is_current.is_(True),
-        Record.status == "active",
-        Record.item.in_(catalog.public_items),
-        or_(Record.publicity_end.is_(None), Record.publicity_end > today),
-        or_(Record.item.not_in(needs_publication), Record.published_at.is_not(None)),
-    )
 
 
 def visible_condition(catalog: Catalog, audience: Audience, today: date) -> ColumnElement[bool]:
