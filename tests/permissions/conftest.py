@@ -29,6 +29,7 @@ class City:
     office_id: int
     market_id: int  # AUTHORITY: the market regulator, source of the helpers' penalties
     tax_id: int
+    tax_uscc: str
     who: dict[str, Credentials]
 
 
@@ -55,4 +56,4 @@ def city(session: Session) -> City:
         token = open_session(session, user, "127.0.0.1")
         who[name] = Credentials({}, {"xinyong_session": token})
     session.commit()
-    return City(office.id, market.id, tax.id, who)
+    return City(office.id, market.id, tax.id, tax.uscc, who)
