@@ -6,10 +6,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinyong.accounts import throttle
 from xinyong.accounts.models import ApiKey, Department, LoginSession, User
 from xinyong.accounts.passwords import hash_password, verify_password
 from xinyong.accounts.roles import API_SCOPES, ROLES
@@ -109,10 +111,40 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+@cache
+def _dummy_hash() -> str:
+    """A password hash no password matches, checked for unknown user names so that they take
+    as long to refuse as known ones."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def authenticate(
+    session: Session, username: str, password: str, ip: str | None = None
+) -> User | None:
+    """The user, or None for a wrong password or an unknown or inactive user; raises
+    ``LoginLocked`` after too many failures (``xinyong.accounts.throttle``).
+
+    Failed and locked-out attempts are counted and audited in the caller's transaction, which
+    the caller commits whatever the outcome.
+    """
+    now = utcnow()
+    attempt = Actor("anonymous", ip)
+    until = throttle.locked_until(session, username, ip, now)
+    if until is not None:
+        record_event(
+            session, attempt, "login.locked", "login", username[:120], detail={"until": until}
+        )
+        raise throttle.LoginLocked(until, now)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    matches = verify_password(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not matches or not user.active:
+        throttle.record_failure(session, username, ip, now)
+        reason = "unknown_user" if user is None else "inactive" if matches else "wrong_password"
+        record_event(
+            session, attempt, "login.failed", "login", username[:120], detail={"reason": reason}
+        )
         return None
+    throttle.reset_user(session, username)
     return user
 
 
