@@ -147,7 +147,7 @@ def test_filled_template_loads_and_bad_rows_come_back_as_excel(
     filled.parent.mkdir()
     workbook.save(filled)
 
-    result = ingest_file(session, ITEM, filled, actor=Actor("test", "local"))
+    result = ingest_file(session, ITEM, filled, actor=Actor("cli:test", "local"))
     session.commit()
 
     assert (result.total, result.accepted, result.rejected) == (2, 1, 1)

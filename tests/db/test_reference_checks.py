@@ -208,7 +208,7 @@ def test_sqlite_ingest_checks_per_frame_and_hands_back_checks_on(
     _require_sqlite(session)
     path = write_csv(tmp_path / "penalties.csv", [good_row(n) for n in range(30)])
     result = ingest_file(
-        session, "admin_penalty", path, actor=Actor("测试"), today=date(2026, 11, 22)
+        session, "admin_penalty", path, actor=Actor("cli:测试"), today=date(2026, 11, 22)
     )
     assert result.new == 30
     assert not _foreign_keys_on(session)  # the batch's transaction

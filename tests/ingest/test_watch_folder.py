@@ -72,7 +72,9 @@ def test_processed_files_are_not_loaded_twice(session: Session, tmp_path: Path) 
 def test_records_belong_to_the_registered_source_department(
     session: Session, tmp_path: Path
 ) -> None:
-    bureau = create_department(session, Actor("test", "local"), AUTHORITY, "示范市市场监督管理局")
+    bureau = create_department(
+        session, Actor("cli:test", "local"), AUTHORITY, "示范市市场监督管理局"
+    )
     session.commit()
     drop = tmp_path / "drop"
     write_csv(_drop(drop, "admin_penalty") / "march.csv", [good_row(0)], headers=HEADERS)

@@ -78,7 +78,7 @@ def test_a_failing_request_fails_alone_and_its_batch_mates_are_committed_once(
         if items == ["first"]:
             started.set()
             release.wait(10)
-        append_events(db, [Event(Actor("test"), "batch.item", "item", i) for i in items])
+        append_events(db, [Event(Actor("cli:test"), "batch.item", "item", i) for i in items])
         if "bad" in items:
             raise ValueError("坏请求")
         return [i.upper() for i in items]
@@ -111,7 +111,7 @@ def test_on_postgresql_a_failing_request_fails_alone_on_the_event_loop_service(
         if "bad" in items:  # fails before its batch commits, as a failed lookup would
             raise ValueError("坏请求")
         await write_with_events(
-            connection, [Event(Actor("test"), "batch.item", "item", i) for i in items], []
+            connection, [Event(Actor("cli:test"), "batch.item", "item", i) for i in items], []
         )
         return [i.upper() for i in items]
 

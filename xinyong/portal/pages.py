@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.api.deps import catalog_dep, get_db
-from xinyong.audit.log import Actor
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.commitments import service as commitments
@@ -20,6 +19,7 @@ from xinyong.lists.service import ListError, current_entries, list_type, list_ty
 from xinyong.news import service as news
 from xinyong.news.models import Article
 from xinyong.objections import service as objections
+from xinyong.permissions import Principal
 from xinyong.portal import csrf
 from xinyong.portal.routes import render
 from xinyong.privacy.ids import get_protector
@@ -193,7 +193,7 @@ def objection_submit(
     try:
         created = objections.file_objection(
             db,
-            Actor("portal", ip),
+            Principal("portal", ip),
             record_id,
             kind,
             filer_name,
@@ -269,7 +269,7 @@ def repair_submit(
     try:
         created = repair.apply_for_repair(
             db,
-            Actor("portal", ip),
+            Principal("portal", ip),
             record_id,
             applicant.strip(),
             obligations == "yes",

@@ -3,51 +3,99 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.registry import Catalog
+from xinyong.permissions.policy import Audience, Principal
 from xinyong.privacy.ids import IdProtector, is_encrypted
 from xinyong.records.models import Record
 from xinyong.records.public import public_condition
 
 
-class Audience(StrEnum):
-    public = "public"  # anyone on the internet
-    staff = "staff"  # authenticated government users and systems
+def readable_items(catalog: Catalog, viewer: Principal | None) -> list[str]:
+    """Items whose records ``viewer`` may read in the sharing view, in whole or in part."""
+    return [code for code in catalog.items if _sharing(catalog, code, viewer) is not False]
 
 
-def visible_condition(catalog: Catalog, audience: Audience, today: date) -> ColumnElement[bool]:
+def _sharing(catalog: Catalog, code: str, viewer: Principal | None) -> bool | int | None:
+    """For one item: True (all its records), False (none), or a department id (the records
+    that department is the source of); None stands for an operator (everything)."""
+    sharing = catalog.item(code).sharing
+    if sharing is None or viewer is None:
+        return True
+    if "auditor" in sharing.readers and viewer.role == "auditor":
+        return True
+    if "credit_office" in sharing.readers and viewer.credit_office:
+        return True
+    if "source_department" in sharing.readers and viewer.department_id is not None:
+        return viewer.department_id
+    return False
+
+
+def sharing_condition(catalog: Catalog, viewer: Principal | None) -> ColumnElement[bool]:
+    """The records of restricted items ``viewer`` may read, by each item's sharing rule (the
+    catalog's ``sharing``); unrestricted items pass whole."""
+    hidden: list[str] = []
+    own: list[str] = []
+    for code in catalog.items:
+        rule = _sharing(catalog, code, viewer)
+        if rule is False:
+            hidden.append(code)
+        elif rule is not True:
+            own.append(code)
+    conditions: list[ColumnElement[bool]] = [Record.item.not_in([*hidden, *own])]
+    if own and viewer is not None:
+        conditions.append(and_(Record.item.in_(own), Record.department_id == viewer.department_id))
+    return or_(*conditions) if hidden or own else Record.is_current.is_(True)
+
+
+def visible_condition(
+    catalog: Catalog, audience: Audience, today: date, viewer: Principal | None = None
+) -> ColumnElement[bool]:
     if audience is Audience.public:
         return public_condition(catalog, today)
-    return Record.is_current.is_(True)
+    return and_(Record.is_current.is_(True), sharing_condition(catalog, viewer))
 
 
 def subject_records(
-    session: Session, subject_id: int, catalog: Catalog, audience: Audience, today: date
+    session: Session,
+    subject_id: int,
+    catalog: Catalog,
+    audience: Audience,
+    today: date,
+    viewer: Principal | None = None,
 ) -> list[Record]:
+    visible = visible_condition(catalog, audience, today, viewer)
     return list(
         session.execute(
             select(Record)
-            .where(Record.subject_id == subject_id, visible_condition(catalog, audience, today))
+            .where(Record.subject_id == subject_id, visible)
             .order_by(Record.decision_date.desc().nulls_last(), Record.id.desc())
         ).scalars()
     )
 
 
 def count_by_item(
-    session: Session, subject_id: int, catalog: Catalog, audience: Audience, today: date
+    session: Session,
+    subject_id: int,
+    catalog: Catalog,
+    audience: Audience,
+    today: date,
+    viewer: Principal | None = None,
 ) -> dict[str, int]:
+    visible = visible_condition(catalog, audience, today, viewer)
     rows = session.execute(
         select(Record.item, func.count())
-        .where(Record.subject_id == subject_id, visible_condition(catalog, audience, today))
+        .where(Record.subject_id == subject_id, visible)
         .group_by(Record.item)
     ).all()
     found = {item: int(n) for item, n in rows}
-    visible_items = catalog.public_items if audience is Audience.public else list(catalog.items)
+    visible_items = (
+        catalog.public_items if audience is Audience.public else readable_items(catalog, viewer)
+    )
     return {code: found.get(code, 0) for code in visible_items}
 
 
