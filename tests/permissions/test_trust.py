@@ -24,6 +24,7 @@ from xinyong.cli.main import cli
 from xinyong.objections.models import Objection
 from xinyong.records.models import Record
 from xinyong.records.store import save_record
+from xinyong.subjects.access import reads_of
 
 
 @pytest.fixture
@@ -221,6 +222,11 @@ def test_staff_search_masks_persons_without_a_purpose_and_audits_each_reveal(
         ("行政许可审查", "apikey"),
         ("行政许可审查", "apikey"),
     ]
+    # What the person will be shown of it (subject self-service).
+    reads = reads_of(session, person(session, first))
+    assert [(r.how, r.purpose, r.reader[:7]) for r in reads] == [
+        ("检索", "行政许可审查", "apikey:")
+    ]
 
 
 def test_anonymous_callers_cannot_tell_whether_a_resident_id_exists(
@@ -301,3 +307,49 @@ def test_restricted_items_follow_their_sharing_rule(
     items = [r["item"] for r in body["records"]]
     assert ("utility_arrears" in items) is sees
     assert body["counts"].get("utility_arrears", 0) == (1 if sees else 0)
+
+
+def test_a_bulk_check_is_read_back_by_its_own_department_only(
+    api: TestClient, session: Session, city: Any
+) -> None:
+    own = _as(api, city, "checks")
+    started = api.post(
+        "/api/v1/checks/bulk",
+        headers=own,
+        data={"matter": "GP", "purpose": "供应商资格审查"},
+        files={"file": ("s.csv", f"主体\n{COMPANIES[0][0]}\n".encode(), "text/csv")},
+    )
+    assert started.status_code == 200, started.text
+    status = started.json()["status"]
+    tax = session.get(Department, city.tax_id)
+    other = {"X-API-Key": create_api_key(session, Actor("cli:test"), ["checks"], tax).key}
+    session.commit()
+    refused = api.get(status, headers=other)
+    assert refused.status_code == 403 and "其他部门" in refused.json()["detail"]
+    assert api.get(status, headers=own).status_code == 200
+    result = api.get(status + "/result", headers=own)
+    assert result.status_code == 200
+    session.expire_all()
+    downloads = select(AuditEntry).where(AuditEntry.action == "check.bulk_download")
+    assert len(session.execute(downloads).all()) == 1
+
+
+def test_a_department_officer_s_workbench_shows_its_own_department_s_work(
+    api: TestClient, session: Session, city: Any
+) -> None:
+    mine, theirs = org(session), org(session, COMPANIES[1][0], COMPANIES[1][1])
+    for subject, department, number in (
+        (mine, city.market_id, "示市监罚〔2026〕31号"),
+        (theirs, city.tax_id, "示税罚〔2026〕32号"),
+    ):
+        values = penalty_values(subject, ["罚款"], date(2026, 5, 1), number, fine_wan="0.2")
+        record = save_penalty(session, subject, values, published=False).record
+        record.department_id = department
+        record.publication_state = "requested"
+    session.commit()
+    _as(api, city, "officer")
+    officer_page = api.get("/workbench/publications").text
+    _as(api, city, "reviewer")
+    reviewer_page = api.get("/workbench/publications").text
+    assert mine.name in officer_page and theirs.name not in officer_page
+    assert mine.name in reviewer_page and theirs.name in reviewer_page

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from sqlalchemy.orm import Session
 
-from xinyong.audit.log import Actor
+from xinyong.audit.log import Actor, record_event
 from xinyong.clock import today
 from xinyong.db.engine import session_scope
 from xinyong.ingest.readers import open_file
 from xinyong.measures.checks import run_check
+from xinyong.permissions import authorize
 from xinyong.privacy.files import private_dir, write_private_bytes, write_private_text
 
 MAX_BULK = 100_000
@@ -61,14 +63,35 @@ def _subjects(path: Path) -> list[str]:
         opened.close()
 
 
-def start(root: Path, upload: Path) -> str:
+def start(root: Path, upload: Path, department_id: int | None = None) -> str:
+    """Queue a job for ``department_id`` (whose staff and keys alone may read it back)."""
     job_id = uuid.uuid4().hex
     folder = job_dir(root, job_id)
     private_dir(folder)  # inputs and results hold personal data: this user only
     target = folder / f"input{upload.suffix.lower()}"
     write_private_bytes(target, upload.read_bytes())
-    _status(folder, id=job_id, state="queued", done=0, total=None)
+    _status(folder, id=job_id, state="queued", done=0, total=None, department_id=department_id)
     return job_id
+
+
+def job_status(root: Path, actor: Actor, job_id: str) -> dict[str, Any] | None:
+    """The job's status, once ``actor`` may read its department's jobs (None: no such job)."""
+    status = read_status(root, job_id)
+    if status is None:
+        return None
+    authorize(actor, "check.read_bulk", status.get("department_id"))
+    return status
+
+
+def result_file(session: Session, root: Path, actor: Actor, job_id: str) -> Path | None:
+    """The job's result file (personal data: the download is audited)."""
+    if job_status(root, actor, job_id) is None:
+        return None
+    path = job_dir(root, job_id) / "result.csv"
+    if not path.exists():
+        return None
+    record_event(session, actor, "check.bulk_download", "bulk_check", job_id)
+    return path
 
 
 def run(

@@ -9,12 +9,15 @@ an unknown code does.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Event, append_events, record_event
+from xinyong.audit.models import AuditEntry
 from xinyong.catalog.registry import Catalog
 from xinyong.permissions import Audience, Principal, authorize, may
 from xinyong.subjects.models import Subject
@@ -83,3 +86,33 @@ def subject_view(
     authorize(viewer, "person.read")
     record_event(session, viewer, "person.read", "subject", subject_ref(subject), purpose=purpose)
     return subject_detail(session, subject, catalog, Audience.staff, today, viewer)
+
+
+PERSON_READS = {"person.read": "查看", "person.search": "检索"}
+
+
+@dataclass(frozen=True)
+class PersonRead:
+    """One government read of a natural person, as the person will be shown it."""
+
+    at: datetime
+    reader: str  # ``user:NAME`` or ``apikey:PREFIX``
+    how: str  # 查看 / 检索
+    purpose: str | None
+
+
+def reads_of(session: Session, subject: Subject) -> list[PersonRead]:
+    """Who read this person's identity or records, when and why (newest first): the audit
+    query behind a subject's own "who read my records" page."""
+    rows = session.execute(
+        select(AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.purpose)
+        .where(
+            AuditEntry.target_type == "subject",
+            AuditEntry.target_id == str(subject_ref(subject)),
+            AuditEntry.action.in_(list(PERSON_READS)),
+        )
+        .order_by(AuditEntry.seq.desc())
+    ).all()
+    return [
+        PersonRead(at, actor, PERSON_READS[action], purpose) for at, actor, action, purpose in rows
+    ]

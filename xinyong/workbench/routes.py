@@ -173,11 +173,13 @@ def logout(
 def dashboard(
     request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> HTMLResponse:
+    own = _own_department(request)
+    office = own is None
     counts = {
-        "publications": len(lifecycle.review_queue(db)),
-        "objections": len(objections.queue(db)),
-        "repairs": len(repair.queue(db)),
-        "conflicts": len(_open_conflicts(db)),
+        "publications": len(lifecycle.review_queue(db, own)),
+        "objections": len(objections.queue(db)) if office else 0,
+        "repairs": len(repair.queue(db)) if office else 0,
+        "conflicts": len(_open_conflicts(db, own)),
     }
     return page(request, "dashboard.html", user, counts=counts)
 
@@ -186,7 +188,7 @@ def dashboard(
 def publications(
     request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> HTMLResponse:
-    queue = lifecycle.review_queue(db)
+    queue = lifecycle.review_queue(db, _own_department(request))
     names = _subject_names(db, [r.subject_id for r in queue])
     return page(request, "publications.html", user, queue=queue, names=names)
 
@@ -304,7 +306,7 @@ def repair_queue(
 def conflicts(
     request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> HTMLResponse:
-    return page(request, "conflicts.html", user, rows=_open_conflicts(db))
+    return page(request, "conflicts.html", user, rows=_open_conflicts(db, _own_department(request)))
 
 
 @router.get("/quality", response_class=HTMLResponse)
@@ -370,14 +372,19 @@ def audit(
     return page(request, "audit.html", user, entries=entries, count=count, problems=problems)
 
 
-def _open_conflicts(db: Session) -> list[CodeConflict]:
-    return list(
-        db.execute(
-            select(CodeConflict)
-            .where(CodeConflict.status == "open")
-            .order_by(CodeConflict.opened_at)
-        ).scalars()
-    )
+def _own_department(request: Request) -> int | None:
+    """The department whose work a department's officer sees (None: the credit office sees
+    every department's)."""
+    principal = request.state.principal
+    assert isinstance(principal, Principal)
+    return None if principal.credit_office else principal.department_id
+
+
+def _open_conflicts(db: Session, department_id: int | None = None) -> list[CodeConflict]:
+    query = select(CodeConflict).where(CodeConflict.status == "open")
+    if department_id is not None:
+        query = query.where(CodeConflict.department_id == department_id)
+    return list(db.execute(query.order_by(CodeConflict.opened_at)).scalars())
 
 
 def _subject_names(db: Session, ids: list[int]) -> dict[int, str]:
@@ -535,13 +542,14 @@ def recognition_action(
 def joint(
     request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> HTMLResponse:
-    tasks = (
-        db.execute(
-            select(JointTask).order_by(JointTask.state.desc(), JointTask.due_date).limit(300)
-        )
-        .scalars()
-        .all()
-    )
+    query = select(JointTask)
+    own = _own_department(request)
+    if own is not None:  # a department's officer: the tasks naming its department
+        department = db.get(Department, own)
+        names_of = [n for n in (department.name, department.short_name) if n] if department else []
+        query = query.where(JointTask.implementer.in_(names_of))
+    order = (JointTask.state.desc(), JointTask.due_date)
+    tasks = db.execute(query.order_by(*order).limit(300)).scalars().all()
     names = _subject_names(db, [t.subject_id for t in tasks])
     book = measure_book()
     rows = [

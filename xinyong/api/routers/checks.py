@@ -179,14 +179,14 @@ def bulk_check(
         upload = Path(tmp) / Path(file.filename or "subjects.csv").name
         with upload.open("wb") as handle:
             shutil.copyfileobj(file.file, handle)
-        job_id = bulk.start(root, upload)
+        job_id = bulk.start(root, upload, caller.department_id)
     background.add_task(bulk.run, root, job_id, caller.actor, caller.department_id, matter, purpose)
     return {"job_id": job_id, "status": f"/api/v1/checks/bulk/{job_id}"}
 
 
 @router.get("/checks/bulk/{job_id}", summary="批量核查进度")
 def bulk_status(job_id: str, caller: Caller = Depends(get_caller)) -> dict[str, Any]:
-    status = bulk.read_status(get_settings().data_dir, job_id)
+    status = bulk.job_status(get_settings().data_dir, caller, job_id)
     if status is None:
         raise HTTPException(status_code=404, detail=f"批量核查任务“{job_id}”不存在")
     if status.get("state") == "done":
@@ -195,10 +195,13 @@ def bulk_status(job_id: str, caller: Caller = Depends(get_caller)) -> dict[str, 
 
 
 @router.get("/checks/bulk/{job_id}/result", summary="下载批量核查结果")
-def bulk_result(job_id: str, caller: Caller = Depends(get_caller)) -> FileResponse:
-    path = bulk.job_dir(get_settings().data_dir, job_id) / "result.csv"
-    if not path.exists():
+def bulk_result(
+    job_id: str, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> FileResponse:
+    path = bulk.result_file(db, get_settings().data_dir, caller, job_id)
+    if path is None:
         raise HTTPException(status_code=404, detail="结果尚未生成")
+    db.commit()
     return FileResponse(path, filename=f"核查结果-{job_id}.csv")
 
 
