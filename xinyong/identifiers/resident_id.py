@@ -6,13 +6,17 @@ from datetime import date
 
 from xinyong.identifiers import regions
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
+# The check character (the only place it is defined; ``xinyong.ingest.idcheck`` reads these
+# tables for its column-at-once form): RESIDENT_CHECK[weighted sum % len(RESIDENT_CHECK)].
+DIGIT_VALUES = {str(d): d for d in range(10)}
+RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+RESIDENT_CHECK = "10X98765432"
 EARLIEST_BIRTH = date(1880, 1, 1)
 
 
 def resident_id_check_char(first17: str) -> str:
-    return _CHECK[sum(int(ch) * w for ch, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    total = sum(DIGIT_VALUES[ch] * w for ch, w in zip(first17, RESIDENT_WEIGHTS, strict=True))
+    return RESIDENT_CHECK[total % len(RESIDENT_CHECK)]
 
 
 def birth_date_of(code: str) -> date | None:
@@ -48,7 +52,7 @@ def check_resident_id(code: str, today: date) -> list[str]:
         return ["15位旧身份证号码不能直接使用，请提供18位号码"]
     if len(code) != 18:
         return [f"居民身份证号码应为18位，实为{len(code)}位"]
-    if not code[:17].isdigit():
+    if not all(ch in DIGIT_VALUES for ch in code[:17]):  # ASCII digits only
         return ["居民身份证号码前17位应全部为数字"]
     if code[17] not in "0123456789X":
         return [f"第18位“{code[17]}”应为数字或X"]

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from xinyong.identifiers import regions
 
+# Check characters (the only place they are defined; ``xinyong.ingest.idcheck`` reads these
+# tables for its column-at-once form): a check character is TABLE[weighted sum % len(TABLE)].
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_VALUES = {ch: i for i, ch in enumerate(ALPHABET)}
-_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+CHAR_VALUES = {ch: i for i, ch in enumerate(ALPHABET)}
+USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+USCC_CHECK = tuple(ALPHABET[(31 - r) % 31] for r in range(31))  # GB 32100 position 18
+ORG_VALUES = {**{str(d): d for d in range(10)}, **{chr(c): c - 55 for c in range(65, 91)}}
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_CHECK = tuple({10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11))  # GB 11714
 
 AUTHORITIES = {
     "1": "机构编制",
@@ -56,27 +61,20 @@ def subject_kind_of_uscc(code: str) -> str:
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(_VALUES[ch] * w for ch, w in zip(first17, _WEIGHTS, strict=True))
-    return ALPHABET[(31 - total % 31) % 31]
+    total = sum(CHAR_VALUES[ch] * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHECK[total % len(USCC_CHECK)]
 
 
 def org_code_check_char(body8: str) -> str | None:
     """Check character of a GB 11714 organization code body; None if a character is illegal."""
-    total = 0
-    for ch, weight in zip(body8, _ORG_WEIGHTS, strict=True):
-        if ch.isdigit():
-            value = int(ch)
-        elif "A" <= ch <= "Z":
-            value = ord(ch) - ord("A") + 10
-        else:
-            return None
-        total += value * weight
-    check = 11 - total % 11
-    return {10: "X", 11: "0"}.get(check, str(check))
+    if any(ch not in ORG_VALUES for ch in body8):
+        return None
+    total = sum(ORG_VALUES[ch] * w for ch, w in zip(body8, ORG_WEIGHTS, strict=True))
+    return ORG_CHECK[total % len(ORG_CHECK)]
 
 
 def _alphabet_errors(code: str) -> list[str]:
-    bad = sorted({ch for ch in code if ch not in _VALUES})
+    bad = sorted({ch for ch in code if ch not in CHAR_VALUES})
     if not bad:
         return []
     shown = "、".join(f"“{ch}”" for ch in bad)
@@ -122,7 +120,7 @@ def _check_char_errors(code: str) -> list[str]:
         )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        illegal = "（该字符不在代码字符集中）" if code[17] not in _VALUES else ""
+        illegal = "（该字符不在代码字符集中）" if code[17] not in CHAR_VALUES else ""
         errors.append(f"校验位错误：第18位应为“{expected}”，实为“{code[17]}”{illegal}")
     return errors
 

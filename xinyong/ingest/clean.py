@@ -15,6 +15,13 @@ import polars as pl
 from xinyong.catalog.registry import Catalog, CodeList
 from xinyong.catalog.schema import CatalogItem, Condition, Field, FieldType
 from xinyong.identifiers.check import check_code
+from xinyong.identifiers.normalize import (
+    FIX_HALFWIDTH,
+    FIX_SPACES,
+    FIX_UPPER,
+    HALFWIDTH,
+    SPACES,
+)
 from xinyong.identifiers.resident_id import check_resident_id
 from xinyong.identifiers.uscc import check_uscc
 from xinyong.ingest.headers import HeaderMap
@@ -23,8 +30,10 @@ from xinyong.publicity import vectorised
 
 ERRORS, FIXES, FLAGS = "_errors", "_fixes", "_flags"
 SEPARATORS = r"[；;,，、|]"
-_FULLWIDTH = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
-_HALFWIDTH = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" "]
+_FULLWIDTH = [chr(c) for c in HALFWIDTH]
+_HALFWIDTH = [chr(c) for c in HALFWIDTH.values()]
+# Any run of the characters identifiers lose in normalisation (SPACES).
+_SPACES = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in sorted(SPACES)) + "]+"
 EXCEL_EPOCH = date(1899, 12, 30)
 DATE_HINT = "不是有效日期（可用格式：2024-05-01、2024/5/1、20240501、2024年5月1日）"
 EARLIEST_DATE = date(1900, 1, 1)
@@ -116,16 +125,18 @@ def clean_text(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
 
 
 def _normalized_code(raw: pl.Expr) -> pl.Expr:
+    """``identifiers.normalize_code`` of each value (None for an empty result)."""
     half = _halfwidth(raw)
-    return _trimmed(half.str.replace_all(r"\s+", "")).str.to_uppercase()
+    return _trimmed(half.str.replace_all(_SPACES, "")).str.to_uppercase()
 
 
 def _code_fix(f: Field, raw: pl.Expr, value: pl.Expr) -> list[Issue]:
+    """The fixes ``identifiers.normalize_code`` reports, where the value changed."""
     half = _halfwidth(raw)
     parts = [
-        pl.when(half != raw).then(pl.lit("全角字符已转为半角")),
-        pl.when(half.str.contains(r"\s")).then(pl.lit("已去除空格")),
-        pl.when(half.str.replace_all(r"\s+", "") != value).then(pl.lit("小写字母已转为大写")),
+        pl.when(half != raw).then(pl.lit(FIX_HALFWIDTH)),
+        pl.when(half.str.contains(_SPACES)).then(pl.lit(FIX_SPACES)),
+        pl.when(half.str.replace_all(_SPACES, "") != value).then(pl.lit(FIX_UPPER)),
     ]
     joined = pl.concat_list(parts).list.drop_nulls().list.join("，")
     return _issue(

@@ -3,11 +3,15 @@
 These answer only "certainly valid?" for a whole column at once. They are at least as strict
 as the full checks in ``xinyong.identifiers``: a value they pass is valid there too. Whatever
 they do not pass goes through the full check, which decides and words the reason, so the
-Chinese messages have one source.
+Chinese messages have one source. The check characters are not computed here either: the
+weights, character values and check tables are those of ``xinyong.identifiers`` (a check
+character is TABLE[weighted sum % len(TABLE)] there and here); tests/ingest/test_idcheck.py
+compares both forms value by value.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -18,7 +22,6 @@ from xinyong.identifiers.resident_id import EARLIEST_BIRTH
 
 _USCC_SHAPE = r"^[0-9A-HJ-NPQRTUWXY]{17}[0-9A-Z]$"
 _RESIDENT_SHAPE = r"^[0-9]{17}[0-9X]$"
-_ORG_VALUES = {**{str(d): d for d in range(10)}, **{chr(c): c - 55 for c in range(65, 91)}}
 
 
 @lru_cache(maxsize=8192)
@@ -31,12 +34,23 @@ def _resident_region_ok(region: str) -> bool:
     return not resident_id._region_errors(region)
 
 
-def _weighted(values: pl.Series, start: int, weights: tuple[int, ...], table: dict) -> pl.Series:
+def _check_chars(
+    values: pl.Series,
+    start: int,
+    weights: tuple[int, ...],
+    char_values: dict[str, int],
+    table: Sequence[str],
+) -> pl.Series:
+    """The check character the identifiers' tables give the characters of each value from
+    ``start`` on: ``table[sum(value * weight) % len(table)]``."""
     total = pl.lit(0, dtype=pl.Int64)
     for i, weight in enumerate(weights):
         char = pl.col("v").str.slice(start + i, 1)
-        total = total + char.replace_strict(table, default=0, return_dtype=pl.Int64) * weight
-    return pl.DataFrame({"v": values}).select(total.alias("s"))["s"]
+        value = char.replace_strict(char_values, default=None, return_dtype=pl.Int64)
+        total = total + value * weight
+    checks = dict(enumerate(table))
+    check = (total % len(table)).replace_strict(checks, default=None, return_dtype=pl.String)
+    return pl.DataFrame({"v": values}).select(check.alias("c"))["c"]
 
 
 def _char_at(values: pl.Series, index: int) -> pl.Series:
@@ -54,27 +68,13 @@ def uscc_valid(values: pl.Series) -> pl.Series:
     regions = codes.str.slice(2, 6)
     good_regions = [r for r in regions.unique().to_list() if _uscc_region_ok(r)]
     region_ok = regions.is_in(good_regions)
-    org_sum = _weighted(codes, 8, uscc._ORG_WEIGHTS, _ORG_VALUES)
-    org_check = 11 - org_sum % 11
-    org_expected = (
-        pl.DataFrame({"c": org_check})
-        .select(
-            pl.when(pl.col("c") == 10)
-            .then(pl.lit("X"))
-            .when(pl.col("c") == 11)
-            .then(pl.lit("0"))
-            .otherwise(pl.col("c").cast(pl.String))
-        )
-        .to_series()
-    )
-    total = _weighted(codes, 0, uscc._WEIGHTS, uscc._VALUES)
-    index = (31 - total % 31) % 31
-    expected = index.replace_strict(dict(enumerate(uscc.ALPHABET)), return_dtype=pl.String)
+    org_expected = _check_chars(codes, 8, uscc.ORG_WEIGHTS, uscc.ORG_VALUES, uscc.ORG_CHECK)
+    expected = _check_chars(codes, 0, uscc.USCC_WEIGHTS, uscc.CHAR_VALUES, uscc.USCC_CHECK)
     valid = (
         pairs
         & region_ok
-        & (_char_at(codes, 16) == org_expected)
-        & (_char_at(codes, 17) == expected)
+        & (_char_at(codes, 16) == org_expected).fill_null(False)
+        & (_char_at(codes, 17) == expected).fill_null(False)
     )
     return ok.scatter(shaped.arg_true(), valid)
 
@@ -90,11 +90,14 @@ def resident_id_valid(values: pl.Series, today: date) -> pl.Series:
     good_regions = [r for r in regions.unique().to_list() if _resident_region_ok(r)]
     born = codes.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
     birth_ok = (born <= today) & (born >= EARLIEST_BIRTH)
-    digits = {str(d): d for d in range(10)}
-    total = _weighted(codes, 0, resident_id._WEIGHTS, digits)
-    expected = (total % 11).replace_strict(
-        dict(enumerate(resident_id._CHECK)), return_dtype=pl.String
+    expected = _check_chars(
+        codes,
+        0,
+        resident_id.RESIDENT_WEIGHTS,
+        resident_id.DIGIT_VALUES,
+        resident_id.RESIDENT_CHECK,
     )
     region_ok = regions.is_in(good_regions)
-    valid = region_ok & birth_ok.fill_null(False) & (_char_at(codes, 17) == expected)
+    check_ok = (_char_at(codes, 17) == expected).fill_null(False)
+    valid = region_ok & birth_ok.fill_null(False) & check_ok
     return ok.scatter(shaped.arg_true(), valid)
