@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -227,16 +227,17 @@ class Verification:
     last_hash: str = GENESIS
 
 
-def _iter_entries(session: Session, after_seq: int) -> Iterator[AuditEntry]:
+def _iter_entries(session: Session, after_seq: int) -> Iterator[Row[Any]]:
+    """The entries as plain rows (no ORM objects: a log holds millions)."""
     yield from session.execute(
-        select(AuditEntry)
-        .where(AuditEntry.seq > after_seq)
-        .order_by(AuditEntry.seq)
+        select(*_LOG.c)
+        .where(_LOG.c.seq > after_seq)
+        .order_by(_LOG.c.seq)
         .execution_options(yield_per=5000)
-    ).scalars()
+    )
 
 
-def _rekey_notes(entry: AuditEntry) -> list[str]:
+def _rekey_notes(entry: Row[Any]) -> list[str]:
     try:
         detail = json.loads(entry.detail)
     except ValueError:
