@@ -137,6 +137,22 @@ def test_rewriting_with_the_chain_key_fails_against_a_checkpoint(
     assert code != 0 and "#4 已不在日志中" in out
 
 
+def test_altering_an_entry_with_the_chain_key_fails_against_a_checkpoint(
+    session: Session, tmp_path: Path
+) -> None:
+    """Nothing deleted: the entry the checkpoint names is there, with another hash."""
+    _write(session, 4)
+    write_checkpoint(session, tmp_path, DAY)
+    key = audit_keys().chain
+    with guard_lifted(session.connection()):
+        session.execute(text("UPDATE audit_log SET purpose = '改写的用途' WHERE seq = 2"))
+        _rechain(session, lambda t: hmac.new(key, t.encode("utf-8"), hashlib.sha256).hexdigest())
+    session.commit()
+    assert verify_with_checkpoints(session, None).problems == []
+    code, out = _verify(tmp_path)
+    assert code != 0 and "审计条目 #4 的哈希与检查点" in out and "改写" in out
+
+
 def test_a_forged_or_altered_checkpoint_fails(session: Session, tmp_path: Path) -> None:
     _write(session, 3)
     _, path = write_checkpoint(session, tmp_path, DAY)
