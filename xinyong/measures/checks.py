@@ -39,6 +39,7 @@ from xinyong.measures.lookup import (
 )
 from xinyong.measures.models import CreditCheck
 from xinyong.measures.registry import Measure, measure_book
+from xinyong.permissions import authorize
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import find_subject, search_subjects, subject_ref
 from xinyong.subjects.views import Audience, shown_code
@@ -70,6 +71,7 @@ def check_request(
     purpose: str,
     today: date,
 ) -> CheckRequest:
+    authorize(actor, "check.run")
     if matter not in measure_book().matters:
         raise CheckError(f"事项编码“{matter}”不存在，可用 GET /api/v1/matters 查询")
     if not purpose or not purpose.strip():
