@@ -128,9 +128,11 @@ def test_a_penalty_no_rule_covers_cannot_be_saved() -> None:
 
 def test_rule_gap_is_the_plain_function_row_by_row() -> None:
     days = [None, date(1900, 1, 1), *_edges(date(1990, 1, 1)), date(2026, 4, 1)]
-    got = rule_gap(pl.Series(days * 3, dtype=pl.Date)).to_list()
-    assert got == [periods.penalty_rules().gap_on(d) if d else None for d in days * 3]
-    assert [g is not None for g in got[:5]] == [False, True, True, False, False]
+    texts = [d.isoformat() if d else None for d in days]
+    got = rule_gap(pl.Series([*texts, "2026-02-30"] * 3, dtype=pl.String)).to_list()
+    assert got == [periods.penalty_rules().gap_on(d) if d else None for d in [*days, None]] * 3
+    assert [g is not None for g in got[:6]] == [False, True, True, False, False, False]
+    assert rule_gap(pl.Series(["2026-04-01"] * 4)).to_list() == [None] * 4
 
 
 def test_once_per_distinct_calls_once_per_distinct_row_and_keeps_order() -> None:
@@ -146,3 +148,5 @@ def test_once_per_distinct_calls_once_per_distinct_row_and_keeps_order() -> None
     got = once_per_distinct(keys, compute, pl.String()).to_list()
     assert got == ["1-['x']", "2-['y']", "1-['x']", "None-None", "2-['z']", "None-None"]
     assert len(calls) == 4
+    same = once_per_distinct(keys.select("a"), lambda a: "one answer", pl.String())
+    assert same.to_list() == ["one answer"] * keys.height

@@ -410,8 +410,7 @@ def with_rule_gap(stage: pl.DataFrame, item: CatalogItem) -> pl.DataFrame:
     code = item.columns.decision_date
     if item.publicity.rule != "penalty_tiers" or code is None:
         return stage
-    decided = stage.select(pl.col(code).str.strptime(pl.Date, "%Y-%m-%d", strict=False))
-    return stage.with_columns(vectorised.rule_gap(decided.to_series()).alias(RULE_GAP))
+    return stage.with_columns(vectorised.rule_gap(stage[code]).alias(RULE_GAP))
 
 
 def rule_gap_errors(item: CatalogItem) -> list[Issue]:

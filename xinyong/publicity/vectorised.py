@@ -27,8 +27,10 @@ def once_per_distinct(
 ) -> pl.Series:
     """``compute(*row)`` for every row of ``keys``, called once per distinct row."""
     distinct = keys.unique()
-    answers = pl.Series(_ANSWER, [compute(*row) for row in distinct.iter_rows()], dtype=dtype)
-    table = distinct.with_columns(answers)
+    answers = [compute(*row) for row in distinct.iter_rows()]
+    if len(set(answers)) == 1:  # one answer for all (often: one rule in force, no gap)
+        return pl.Series(_ANSWER, answers[:1] * keys.height, dtype=dtype)
+    table = distinct.with_columns(pl.Series(_ANSWER, answers, dtype=dtype))
     joined = keys.join(table, on=keys.columns, how="left", nulls_equal=True, maintain_order="left")
     return joined[_ANSWER]
 
@@ -93,11 +95,15 @@ def publicity_end(item: CatalogItem, frame: pl.DataFrame, explicit_end: pl.Expr)
     return once_per_distinct(keys, compute, pl.Date())
 
 
-def _gap(day: date | None) -> str | None:
-    return None if day is None else periods.penalty_rules().gap_on(day)
+def _gap(day: str | None) -> str | None:
+    try:
+        decided = date.fromisoformat(day) if day else None
+    except ValueError:
+        return None  # not a date: cleaning says so
+    return None if decided is None else periods.penalty_rules().gap_on(decided)
 
 
 def rule_gap(decided: pl.Series) -> pl.Series:
-    """``penalty_rules().gap_on`` of each decision date (a Date series): why no penalty
-    publicity rule covers it, or None where one does (or the date is missing)."""
+    """``penalty_rules().gap_on`` of each decision date (ISO text, as cleaned): why no
+    penalty publicity rule covers it, or None where one does (or the date is missing)."""
     return once_per_distinct(decided.to_frame("decided"), _gap, pl.String())
