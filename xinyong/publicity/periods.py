@@ -223,7 +223,7 @@ def ends_open(publicity: Publicity) -> bool:
 def in_period(publicity: Publicity, end: date | None, day: date) -> bool:
     """Whether a record whose period ends (exclusively) at ``end`` is inside it on ``day``.
 
-    The one definition; ``xinyong.records.views`` writes it as SQL and is tested against it."""
+    The one definition; ``xinyong.records.public`` writes it as SQL, tested against it."""
     if end is None:
         return ends_open(publicity)
     return day < end
