@@ -56,7 +56,7 @@ def test_bulk_check_input_and_result_are_private(
     upload.write_text(f"主体\n914405007080295548\n{make_person_id(5)}\n", encoding="utf-8")
     root = tmp_path / "data"
     job = bulk.start(root, upload)
-    bulk.run(root, job, Actor("apikey:test"), None, "GP", "批量核查测试")
+    bulk.run(root, job, Actor("cli:test"), None, "GP", "批量核查测试")
     folder = bulk.job_dir(root, job)
     status = bulk.read_status(root, job)
     assert status is not None and status["state"] == "done", status

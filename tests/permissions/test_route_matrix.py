@@ -179,3 +179,16 @@ def test_a_route_without_a_permission_entry_stops_the_application() -> None:
 
 def test_every_action_of_the_model_is_expected_here() -> None:
     assert set(ROUTE_ACTIONS.values()) <= set(EXPECTED)
+
+
+def test_a_route_that_skips_the_gate_stops_the_application() -> None:
+    from xinyong.api.deps import gate
+
+    app = FastAPI()
+
+    @app.get("/healthz")  # in the route table, but without the gate
+    def healthz() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(RouteWithoutPermission, match="GET /healthz"):
+        check_routes(app.routes, gate)

@@ -51,12 +51,13 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(gate)],
     )
     swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
     app.mount("/static/swagger", StaticFiles(directory=swagger_dir), name="swagger")
 
-    @app.get("/docs", include_in_schema=False)
+    gated = [Depends(gate)]  # every route's permission, before its body is read
+
+    @app.get("/docs", include_in_schema=False, dependencies=gated)
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
@@ -66,23 +67,24 @@ def create_app() -> FastAPI:
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
 
-    app.include_router(health.router)
-    app.include_router(checks.router)  # early: routes are matched in order, checks are hot
-    app.include_router(subjects.router)
-    app.include_router(catalog.router)
-    app.include_router(ingest.router)
-    app.include_router(services.router)
+    app.include_router(checks.hot_router)  # first: routes are matched in order; gates itself
+    app.include_router(health.router, dependencies=gated)
+    app.include_router(checks.router, dependencies=gated)
+    app.include_router(subjects.router, dependencies=gated)
+    app.include_router(catalog.router, dependencies=gated)
+    app.include_router(ingest.router, dependencies=gated)
+    app.include_router(services.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
 
     app.mount("/static/portal", static_files(), name="portal-static")
-    app.include_router(portal_router)
+    app.include_router(portal_router, dependencies=gated)
     from xinyong.portal.pages import router as pages_router
     from xinyong.workbench.routes import LoginRequired
     from xinyong.workbench.routes import router as workbench_router
 
-    app.include_router(pages_router)
-    app.include_router(workbench_router)
+    app.include_router(pages_router, dependencies=gated)
+    app.include_router(workbench_router, dependencies=gated)
 
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
@@ -92,7 +94,7 @@ def create_app() -> FastAPI:
     def refused(request: Request, exc: PermissionDenied) -> Response:
         return _refusal(request, exc)
 
-    check_routes(app.routes)  # a route without a permission entry stops start-up
+    check_routes(app.routes, gate)  # a route without a permission entry stops start-up
     return app
 
 

@@ -7,7 +7,8 @@ record's source department). Static file mounts serve no data and need no entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
@@ -95,6 +96,10 @@ ROUTE_ACTIONS: dict[str, str] = {
 }
 
 
+# Routes that call the gate themselves instead of declaring it as a dependency (hot paths).
+SELF_GATED = frozenset({"POST /api/v1/checks"})
+
+
 class RouteWithoutPermission(RuntimeError):
     pass
 
@@ -112,8 +117,14 @@ def iter_route_keys(routes: Iterable[BaseRoute]) -> Iterator[str]:
                 yield route_key(method, path)
 
 
-def check_routes(routes: Iterable[BaseRoute]) -> None:
-    """Refuse an application with a route the permission model does not know."""
+def check_routes(routes: Iterable[BaseRoute], gate: Callable[..., Any] | None = None) -> None:
+    """Refuse an application with a route the permission model does not know, or (given the
+    gate) a route that does not pass through it."""
+    routes = list(routes)
+    if gate is not None:
+        ungated = sorted(set(_ungated(routes, gate)) - SELF_GATED)
+        if ungated:
+            raise RouteWithoutPermission("以下路由未经权限检查（gate）：" + "；".join(ungated))
     keys = set(iter_route_keys(routes))
     missing = sorted(keys - ROUTE_ACTIONS.keys())
     if missing:
@@ -123,6 +134,18 @@ def check_routes(routes: Iterable[BaseRoute]) -> None:
     unknown = sorted({a for a in ROUTE_ACTIONS.values() if a not in ACTIONS})
     if unknown:
         raise RouteWithoutPermission(f"路由表引用了不存在的操作：{'、'.join(unknown)}")
+
+
+def _ungated(routes: list[BaseRoute], gate: Callable[..., Any]) -> Iterator[str]:
+    for context in iter_route_contexts(routes):
+        dependant = getattr(context, "dependant", None)
+        path = getattr(context, "path", None)
+        if dependant is None or path is None:
+            continue
+        if not any(d.call is gate for d in dependant.dependencies):
+            for method in sorted(getattr(context, "methods", None) or ()):
+                if method != "HEAD":
+                    yield route_key(method, path)
 
 
 def action_for(method: str, path: str) -> str:
