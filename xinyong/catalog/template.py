@@ -1,5 +1,6 @@
 """The department's Excel template for a catalog item: headers, drop-down code lists, date
-hints, and a second sheet explaining every field."""
+hints, and a second sheet explaining every field. Every cell is written through
+``xinyong.safety.cells.xlsx_cell`` (catalog text cannot become a formula)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from xinyong.catalog.registry import Catalog
 from xinyong.catalog.schema import CatalogItem, Condition, Field, FieldType
+from xinyong.safety.cells import xlsx_cell
 
 TEMPLATE_ROWS = 5000
 REQUIRED_FILL = PatternFill("solid", fgColor="F4CCCC")
@@ -53,9 +55,9 @@ def _code_sheet(workbook: Workbook, item: CatalogItem, catalog: Catalog) -> dict
     lists = sorted({f.code_list for f in item.fields if f.code_list})
     for index, name in enumerate(lists, start=1):
         values = [v.value for v in catalog.code_lists[name].values]
-        sheet.cell(1, index, catalog.code_lists[name].label)
+        sheet.cell(1, index, xlsx_cell(catalog.code_lists[name].label))
         for row, value in enumerate(values, start=2):
-            sheet.cell(row, index, value)
+            sheet.cell(row, index, xlsx_cell(value))
         letter = get_column_letter(index)
         ranges[name] = f"'代码集'!${letter}$2:${letter}${len(values) + 1}"
     sheet.sheet_state = "hidden"
@@ -67,7 +69,7 @@ def _data_sheet(workbook: Workbook, item: CatalogItem, ranges: dict[str, str]) -
     assert sheet is not None
     sheet.title = "填报数据"
     for col, f in enumerate(item.fields, start=1):
-        cell = sheet.cell(1, col, f.header)
+        cell = sheet.cell(1, col, xlsx_cell(f.header))
         cell.font = Font(bold=True)
         cell.fill = _fill(f)
         cell.comment = Comment(
@@ -113,13 +115,15 @@ def _data_sheet(workbook: Workbook, item: CatalogItem, ranges: dict[str, str]) -
 
 def _guide_sheet(workbook: Workbook, item: CatalogItem, catalog: Catalog) -> None:
     sheet = workbook.create_sheet("填报说明", 1)
-    sheet.append([f"{item.name}（{item.code}，目录编号 {item.catalog_number}）"])
+    for line in (
+        [f"{item.name}（{item.code}，目录编号 {item.catalog_number}）"],
+        [f"法律依据：{item.legal_basis}"],
+        [f"报送时限：{item.update_frequency}；红色为必填，黄色为条件必填，绿色为选填。"],
+        [],
+        ["序号", "中文名称", "字段代码", "类型", "是否必填", "必填条件", "可选值", "说明"],
+    ):
+        sheet.append([xlsx_cell(v) for v in line])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([f"法律依据：{item.legal_basis}"])
-    sheet.append([f"报送时限：{item.update_frequency}；红色为必填，黄色为条件必填，绿色为选填。"])
-    sheet.append([])
-    header = ["序号", "中文名称", "字段代码", "类型", "是否必填", "必填条件", "可选值", "说明"]
-    sheet.append(header)
     for cell in sheet[5]:
         cell.font = Font(bold=True)
     for number, f in enumerate(item.fields, start=1):
@@ -129,18 +133,17 @@ def _guide_sheet(workbook: Workbook, item: CatalogItem, catalog: Catalog) -> Non
             values = "、".join(v.value for v in codes.values)
             if codes.open_prefix:
                 values += f"（也可填“{codes.open_prefix}具体类型”）"
-        sheet.append(
-            [
-                number,
-                f.header,
-                f.code,
-                TYPE_LABELS[f.type],
-                REQUIRED_LABELS[f.required],
-                _condition_text(item, f.when),
-                values,
-                f.description or "",
-            ]
-        )
+        cells: list[object] = [
+            number,
+            f.header,
+            f.code,
+            TYPE_LABELS[f.type],
+            REQUIRED_LABELS[f.required],
+            _condition_text(item, f.when),
+            values,
+            f.description or "",
+        ]
+        sheet.append([xlsx_cell(v) for v in cells])
         sheet.cell(sheet.max_row, 2).fill = _fill(f)
     for letter, width in zip("ABCDEFGH", (6, 28, 16, 24, 10, 30, 50, 30), strict=True):
         sheet.column_dimensions[letter].width = width

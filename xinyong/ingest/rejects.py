@@ -11,6 +11,7 @@ import polars as pl
 
 from xinyong.ingest.readers import ROW_NUMBER, SourceFile
 from xinyong.privacy.files import private_file
+from xinyong.safety.cells import safe_csv, xlsx_cell
 
 ERROR_COLUMN = "错误说明"
 ROW_COLUMN = "原行号"
@@ -25,14 +26,15 @@ def rejected_path(source: SourceFile, directory: Path | None = None) -> Path:
 def write_rejected(
     frame: pl.DataFrame, headers: list[str], kind: str, encoding: str | None, target: Path
 ) -> Path:
-    """Write the original columns of rejected rows plus their reasons."""
+    """Write the original columns of rejected rows plus their reasons (a CSV or XLSX cell that
+    a spreadsheet would run as a formula is written as text: ``xinyong.safety.cells``)."""
     columns = [h for h in headers if h in frame.columns]
     table = frame.select(
         [pl.col(ROW_NUMBER).alias(ROW_COLUMN), *[pl.col(c) for c in columns], pl.col(ERROR_COLUMN)]
     )
     private_file(target)
     if kind == "csv":
-        text = table.write_csv()
+        text = safe_csv(table)
         target.write_bytes(text.encode("gb18030" if encoding == "gb18030" else "utf-8-sig"))
     elif kind == "xlsx":
         _write_xlsx(table, target)
@@ -51,11 +53,11 @@ def _write_xlsx(table: pl.DataFrame, target: Path) -> None:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "退回数据"
-    sheet.append(table.columns)
+    sheet.append([xlsx_cell(c) for c in table.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.iter_rows():
-        sheet.append(list(row))
+        sheet.append([xlsx_cell(v) for v in row])
     error_col = sheet.max_column
     for (cell,) in sheet.iter_rows(min_row=2, min_col=error_col, max_col=error_col):
         cell.fill = PatternFill("solid", fgColor="FFF2CC")

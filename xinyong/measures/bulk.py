@@ -18,10 +18,12 @@ from xinyong.ingest.readers import open_file
 from xinyong.measures.checks import run_check
 from xinyong.permissions import authorize
 from xinyong.privacy.files import private_dir, write_private_bytes, write_private_text
+from xinyong.safety.cells import safe_csv
 
 MAX_BULK = 100_000
 BATCH = 100
 SUBJECT_COLUMNS = ("主体", "统一社会信用代码", "名称", "subject", "code", "name")
+RESULT_COLUMNS = ("主体", "名称", "核查结论", "说明", "命中记录", "应实施措施", "核查编号")
 
 
 class BulkError(ValueError):
@@ -132,7 +134,8 @@ def run(
                 )
             _status(folder, done=len(rows))
         result_path = folder / "result.csv"
-        write_private_bytes(result_path, pl.DataFrame(rows).write_csv().encode("utf-8-sig"))
+        table = pl.DataFrame(rows, schema=dict.fromkeys(RESULT_COLUMNS, pl.String))
+        write_private_bytes(result_path, safe_csv(table).encode("utf-8-sig"))
         _status(folder, state="done", result="result.csv")
     except Exception as exc:  # reported to the caller through the status file
         _status(folder, state="failed", error=str(exc))

@@ -18,6 +18,7 @@ from xinyong.privacy.ids import get_protector, is_encrypted
 from xinyong.publicity.lifecycle import DUAL_PUBLICITY
 from xinyong.publicity.models import ExportCursor
 from xinyong.records.models import Record
+from xinyong.safety.cells import safe_csv, xlsx_cell
 
 FORMATS = ("csv", "xlsx")
 
@@ -77,7 +78,7 @@ def export_published(
     stamp = utcnow().strftime("%Y%m%d%H%M%S")
     path = private_file(folder / f"{item_code}_{stamp}.{fmt}")  # this user only
     if fmt == "csv":
-        path.write_bytes(frame.write_csv().encode("utf-8-sig"))
+        path.write_bytes(safe_csv(frame).encode("utf-8-sig"))
     else:
         _xlsx(frame, path)
     last = records[-1].id
@@ -102,7 +103,7 @@ def _xlsx(frame: pl.DataFrame, path: Path) -> None:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("data")
-    sheet.append(frame.columns)
+    sheet.append([xlsx_cell(c) for c in frame.columns])
     for row in frame.iter_rows():
-        sheet.append(list(row))
+        sheet.append([xlsx_cell(v) for v in row])
     workbook.save(path)
