@@ -64,6 +64,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("XINYONG_SESSION_HOURS", "8", "Lifetime of a staff login session, in hours."),
     SettingSpec(
+        "XINYONG_REDIS_URL",
+        "(unset: counted in each server process)",
+        "Redis URL (e.g. redis://127.0.0.1:6379/0) for the API quotas' counters, so that "
+        "several servers share one count per key.",
+    ),
+    SettingSpec(
         "XINYONG_TEST_PG_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         "Tests only: PostgreSQL server used to create throw-away test databases. Tests run on "
@@ -102,6 +108,7 @@ class Settings:
     data_dir: Path
     audit_checkpoint_dir: Path
     key_file: Path
+    redis_url: str | None
     """Where the platform key lives when XINYONG_SECRET_KEY is unset."""
     configured_key: bytes | None = field(default=None, repr=False)
     """XINYONG_SECRET_KEY, when set."""
@@ -180,6 +187,7 @@ def load_settings(database_url: str | None = None) -> Settings:
             else data_dir / "audit-checkpoints"
         ),
         key_file=(db_file.parent if db_file is not None else data_dir) / KEY_FILE,
+        redis_url=_env("XINYONG_REDIS_URL"),
         configured_key=configured_key.encode("utf-8") if configured_key else None,
     )
 

@@ -27,6 +27,11 @@ class AccountError(ValueError):
     """A request about accounts that cannot be done; the message is in Chinese."""
 
 
+def hash_key(key: str) -> str:
+    """How an API key is stored: its SHA-256 (the key itself is shown once)."""
+    return _sha256(key)
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -15,8 +15,11 @@ from fastapi.staticfiles import StaticFiles
 
 from xinyong import __version__
 from xinyong.api.deps import gate
-from xinyong.api.routers import catalog, checks, health, ingest, services, subjects
+from xinyong.api.routers import catalog, checks, gateway, health, ingest, services, subjects
 from xinyong.catalog.registry import get_catalog
+from xinyong.db.engine import get_engine
+from xinyong.gateway import usage
+from xinyong.gateway.middleware import UsageMiddleware
 from xinyong.measures.registry import measure_book
 from xinyong.measures.service import close_check_services
 from xinyong.permissions.policy import NotAuthenticated, PermissionDenied
@@ -37,8 +40,11 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # process: keep it out of the garbage collector's full passes, which otherwise walk it
     # again and again while requests allocate.
     gc.freeze()
+    engine = get_engine()
+    usage.recorder.start(engine)
     yield
     await close_check_services()
+    usage.recorder.stop(engine)
 
 
 def create_app() -> FastAPI:
@@ -53,6 +59,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     # Swagger UI 5 (OpenAPI 3.1, as FastAPI emits), served from the installed package.
+    app.add_middleware(UsageMiddleware, recorder=usage.recorder)
     swagger_dir = Path(fastapi_offline.__file__).parent / "static"
     app.mount("/static/swagger", StaticFiles(directory=swagger_dir), name="swagger")
 
@@ -77,6 +84,7 @@ def create_app() -> FastAPI:
     app.include_router(catalog.router, dependencies=gated)
     app.include_router(ingest.router, dependencies=gated)
     app.include_router(services.router, dependencies=gated)
+    app.include_router(gateway.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
 
@@ -105,7 +113,8 @@ def _refusal(request: Request, exc: PermissionDenied) -> Response:
     """401/403 with the Chinese reason: JSON for the API, a page (or the login) elsewhere."""
     path = request.url.path
     if path.startswith("/api/"):
-        headers = {"WWW-Authenticate": "X-API-Key"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "X-API-Key"} if exc.status == 401 else {}
+        headers |= exc.headers or {}
         return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
     if isinstance(exc, NotAuthenticated) and path.startswith("/workbench"):
         return RedirectResponse("/workbench/login", status_code=303)

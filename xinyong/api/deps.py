@@ -15,13 +15,20 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from xinyong.accounts.keys import key_state
 from xinyong.accounts.models import Department, User
-from xinyong.accounts.service import api_key_for, user_for_session
+from xinyong.accounts.service import user_for_session
 from xinyong.catalog.registry import Catalog, get_catalog
 from xinyong.clock import utcnow
 from xinyong.db.engine import session_factory
+from xinyong.gateway.quotas import take
 from xinyong.permissions.actions import ACTIONS
-from xinyong.permissions.policy import NotAuthenticated, Principal, authorize_route
+from xinyong.permissions.policy import (
+    NotAuthenticated,
+    PermissionDenied,
+    Principal,
+    authorize_route,
+)
 from xinyong.permissions.routes import action_for
 
 SESSION_COOKIE = "xinyong_session"
@@ -54,12 +61,15 @@ class _KnownKey:
     credit_office: bool
     scopes: frozenset[str]
     until: float
+    per_minute: int | None = None
+    per_day: int | None = None
 
 
-# Recently seen API keys (by hash): a busy caller costs no key lookup per request. A revoked
-# key stops working within KEY_CACHE_SECONDS.
+# Recently seen API keys (by hash): a busy caller costs one key lookup a second, not one per
+# request. A revoked, suspended or expired key stops working within KEY_CACHE_SECONDS, on
+# every server (each looks the key up again).
 _known_keys: dict[str, _KnownKey] = {}
-KEY_CACHE_SECONDS = 60.0
+KEY_CACHE_SECONDS = 1.0
 
 
 def _key_hash(key: str) -> str:
@@ -76,11 +86,11 @@ def forget_keys() -> None:
     _known_keys.clear()
 
 
-def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey | None:
-    record = api_key_for(db, key)
+def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey:
+    record, refusal = key_state(db, key)
     if record is None:
         _known_keys.pop(digest, None)
-        return None
+        raise NotAuthenticated(refusal)
     department = db.get(Department, record.department_id)
     record.last_used_at = utcnow()  # recorded at most once a cache period per key
     db.commit()
@@ -90,6 +100,8 @@ def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey | None:
         bool(department and department.is_credit_office),
         frozenset(record.scopes),
         time.monotonic() + KEY_CACHE_SECONDS,
+        record.per_minute,
+        record.per_day,
     )
     _known_keys[digest] = known
     return known
@@ -103,11 +115,9 @@ def _key_principal(known: _KnownKey, ip: str | None) -> Principal:
         scopes=known.scopes,
         department_id=known.department_id,
         credit_office=known.credit_office,
+        per_minute=known.per_minute,
+        per_day=known.per_day,
     )
-
-
-def _bad_key() -> NotAuthenticated:
-    return NotAuthenticated("API 密钥无效、已过期或已被吊销（X-API-Key 请求头）")
 
 
 def user_principal(db: Session, user: User, ip: str | None) -> Principal:
@@ -128,8 +138,6 @@ def _resolve(request: Request, db: Session) -> Principal:
     if key is not None:
         digest = _key_hash(key)
         known = _remembered_key(digest) or _look_up_key(db, key, digest)
-        if known is None:
-            raise _bad_key()
         return _key_principal(known, ip)
     token = request.cookies.get(SESSION_COOKIE)
     user = user_for_session(db, token) if token else None
@@ -189,6 +197,19 @@ async def gate(request: Request) -> None:
     if not public and request.url.path.startswith(WORKBENCH) and principal.kind != "user":
         raise NotAuthenticated("工作台须以工作人员账号登录")  # API keys serve the API only
     authorize_route(principal, code)
+    if principal.per_minute or principal.per_day:
+        _within_quota(principal)
+
+
+def _within_quota(principal: Principal) -> None:
+    verdict = take(principal.name, {"minute": principal.per_minute, "day": principal.per_day})
+    if verdict is not None and not verdict.allowed:
+        window = "每分钟" if verdict.window == "minute" else "每日"
+        raise PermissionDenied(
+            f"调用次数超过配额（{window}{verdict.limit}次），请在{verdict.reset_s}秒后重试",
+            429,
+            verdict.headers(),
+        )
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

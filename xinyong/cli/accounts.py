@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime, timedelta
 
 import click
+from sqlalchemy.orm import Session
 
-from xinyong.accounts.keys import list_api_keys, revoke_api_key
-from xinyong.accounts.models import Department
+from xinyong.accounts.keys import (
+    list_api_keys,
+    revoke_api_key,
+    rotate_api_key,
+    set_key_limits,
+    suspend_api_key,
+)
+from xinyong.accounts.models import ApiKey, Department
 from xinyong.accounts.roles import API_SCOPES, ROLES
 from xinyong.accounts.service import (
     AccountError,
@@ -97,7 +106,13 @@ def apikeys_list(as_json: bool) -> None:
         echo_json([asdict(k) for k in keys])
         return
     for k in keys:
-        state = f"已吊销 {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "有效"
+        state = (
+            f"已吊销 {k.revoked_at:%Y-%m-%d %H:%M}"
+            if k.revoked_at
+            else f"已暂停 {k.suspended_at:%Y-%m-%d %H:%M}"
+            if k.suspended_at
+            else "有效"
+        )
         used = f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "从未使用"
         click.echo(
             f"{k.id}\t{k.prefix}…\t{k.department}\t{'、'.join(k.scopes)}\t{state}\t最近使用：{used}"
@@ -111,6 +126,64 @@ def apikeys_revoke(key_id: str) -> None:
         with session_scope() as session:
             key = revoke_api_key(session, cli_actor(), key_id)
             click.echo(f"已吊销 API 密钥 {key.id}（{key.prefix}…），60秒内在所有服务器上失效")
+    except AccountError as exc:
+        fail(str(exc))
+
+
+@apikeys.command("suspend", help="暂停 API 密钥（1秒内各服务器拒绝，直至 resume）。")
+@click.argument("key_id")
+def apikeys_suspend(key_id: str) -> None:
+    _key_change(lambda s: suspend_api_key(s, cli_actor(), key_id, True), "已暂停")
+
+
+@apikeys.command("resume", help="恢复已暂停的 API 密钥。")
+@click.argument("key_id")
+def apikeys_resume(key_id: str) -> None:
+    _key_change(lambda s: suspend_api_key(s, cli_actor(), key_id, False), "已恢复")
+
+
+@apikeys.command("limits", help="设置 API 密钥的调用配额与有效期（0 取消配额）。")
+@click.argument("key_id")
+@click.option("--per-minute", type=click.IntRange(min=0), default=None, help="每分钟调用次数上限")
+@click.option("--per-day", type=click.IntRange(min=0), default=None, help="每日调用次数上限")
+@click.option(
+    "--expires", type=click.DateTime(["%Y-%m-%d"]), default=None, help="有效期至（当日0时失效）"
+)
+def apikeys_limits(
+    key_id: str, per_minute: int | None, per_day: int | None, expires: datetime | None
+) -> None:
+    _key_change(
+        lambda s: set_key_limits(
+            s, cli_actor(), key_id, per_minute=per_minute, per_day=per_day, expires_at=expires
+        ),
+        "已更新配额与有效期",
+    )
+
+
+@apikeys.command("rotate", help="轮换 API 密钥：签发新密钥，旧密钥在过渡期后失效。")
+@click.argument("key_id")
+@click.option(
+    "--overlap-hours", type=click.IntRange(min=0), default=24, help="新旧密钥并存的小时数"
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def apikeys_rotate(key_id: str, overlap_hours: int, as_json: bool) -> None:
+    try:
+        with session_scope() as session:
+            new, old = rotate_api_key(session, cli_actor(), key_id, timedelta(hours=overlap_hours))
+            if as_json:
+                echo_json({"key": new.key, "id": new.record.id, "old_expires_at": old.expires_at})
+            else:
+                click.echo(f"新 API 密钥（仅显示一次）：{new.key}")
+                click.echo(f"旧密钥 {old.prefix}… 于 {old.expires_at:%Y-%m-%d %H:%M} 失效")
+    except AccountError as exc:
+        fail(str(exc))
+
+
+def _key_change(change: Callable[[Session], ApiKey], done: str) -> None:
+    try:
+        with session_scope() as session:
+            key = change(session)
+            click.echo(f"API 密钥 {key.id}（{key.prefix}…）{done}")
     except AccountError as exc:
         fail(str(exc))
 

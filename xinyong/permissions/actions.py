@@ -67,6 +67,7 @@ _ACTIONS = (
     _a("repair.read", "查看修复申请队列", {"admin", "reviewer", "auditor"}, READ_SCOPES),
     _a("list.read_recognitions", "查看名单认定", {"admin", "reviewer", "auditor"}, READ_SCOPES),
     _a("audit.read", "查看审计日志", {"auditor"}),
+    _a("usage.read", "查看接口调用统计", {"admin", "auditor"}, ADMIN_SCOPES),
     # -- a department's own data --------------------------------------------------------------
     _a(
         "records.ingest",

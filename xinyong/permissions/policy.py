@@ -38,6 +38,9 @@ class Principal(Actor):
     # Staff of the credit office (and users without a department, who work for it) act on
     # every department's data; a department's officer or key only on its own.
     credit_office: bool = False
+    # An API key's quotas: calls per minute and per day (None: none).
+    per_minute: int | None = None
+    per_day: int | None = None
 
     @classmethod
     def anonymous(cls, ip: str | None = None) -> Principal:
@@ -64,9 +67,12 @@ class Principal(Actor):
 class PermissionDenied(Exception):
     """Refused; ``status`` is 401 (no or bad credentials) or 403 (not allowed)."""
 
-    def __init__(self, message: str, status: int = 403) -> None:
+    def __init__(
+        self, message: str, status: int = 403, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers
 
 
 class NotAuthenticated(PermissionDenied):

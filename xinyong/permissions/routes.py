@@ -54,6 +54,8 @@ ROUTE_ACTIONS: dict[str, str] = {
     "POST /api/v1/joint-tasks": "joint.initiate",
     "POST /api/v1/feedback": "joint.feedback",
     "GET /api/v1/joint/statistics": "joint.read",
+    # -- API: the interface service
+    "GET /api/v1/usage": "usage.read",
     # -- portal
     "GET /": "public.read",
     "GET /search": "public.read",

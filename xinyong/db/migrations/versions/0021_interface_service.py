@@ -1,9 +1,19 @@
-"""interface service (reserved; filled by the issue that needs it)
+"""interface service: key states and quotas, usage counters
+
+API keys gain a suspension, an expiry and quotas per minute and per day; ``api_usage``
+holds the calls counted per day, key, interface family and status class, with a latency
+histogram (counted in memory by each server and added here in batches).
 
 Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-02 00:30:00
 """
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0021"
 down_revision = "0020"
@@ -11,9 +21,37 @@ branch_labels = None
 depends_on = None
 
 
+def _json() -> Any:
+    return sa.JSON().with_variant(JSONB(), "postgresql")
+
+
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("suspended_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("expires_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("per_minute", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("per_day", sa.Integer(), nullable=True))
+    op.create_table(
+        "api_usage",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("caller", sa.String(length=80), nullable=False),
+        sa.Column("family", sa.String(length=40), nullable=False),
+        sa.Column("status_class", sa.String(length=3), nullable=False),
+        sa.Column("calls", sa.Integer(), nullable=False),
+        sa.Column("latency_ms", sa.Float(), nullable=False),
+        sa.Column("histogram", _json(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_usage")),
+        sa.UniqueConstraint(
+            "day", "caller", "family", "status_class", name=op.f("uq_api_usage_day")
+        ),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("api_usage")
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.drop_column("per_day")
+        batch_op.drop_column("per_minute")
+        batch_op.drop_column("expires_at")
+        batch_op.drop_column("suspended_at")

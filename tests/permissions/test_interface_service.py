@@ -1,0 +1,149 @@
+"""The interface service: key states, quotas (in the process and in Redis), usage counts."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from xinyong.api import deps
+from xinyong.api.app import create_app
+from xinyong.cli.main import cli
+from xinyong.gateway import quotas, usage
+from xinyong.settings import reset_settings
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def api(city: Any, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("XINYONG_TODAY", "2026-11-22")
+    reset_settings()
+    deps.forget_keys()
+    quotas.counter.cache_clear()
+    usage.recorder.take()  # counts of earlier tests
+    return TestClient(create_app())
+
+
+def _key_number(key: str) -> str:
+    listed = CliRunner().invoke(cli, ["apikeys", "list", "--json"]).output
+    import json
+
+    return str(next(k["id"] for k in json.loads(listed) if key.startswith(k["prefix"])))
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _forget_after_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = deps.time.monotonic()
+    monkeypatch.setattr(deps.time, "monotonic", lambda: now + deps.KEY_CACHE_SECONDS + 0.01)
+
+
+def test_a_suspended_or_expired_key_is_401_with_the_reason_then_works_again(
+    api: TestClient, city: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = city.who["read"].headers
+    assert api.get("/api/v1/catalog", headers=headers).status_code == 200
+    number = _key_number(headers["X-API-Key"])
+    assert "已暂停" in _cli("apikeys", "suspend", number)
+    _forget_after_cache(monkeypatch)  # within one second on every server
+    refused = api.get("/api/v1/catalog", headers=headers)
+    assert refused.status_code == 401 and "暂停使用" in refused.json()["detail"]
+    _cli("apikeys", "resume", number)
+    assert api.get("/api/v1/catalog", headers=headers).status_code == 200
+    _cli("apikeys", "limits", number, "--expires", "2026-01-01")
+    deps.forget_keys()
+    expired = api.get("/api/v1/catalog", headers=headers)
+    assert expired.status_code == 401 and "过期" in expired.json()["detail"]
+
+
+def test_a_rotated_key_overlaps_then_only_the_new_one_works(
+    api: TestClient, city: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = city.who["read"].headers
+    import json
+
+    rotated = json.loads(_cli("apikeys", "rotate", _key_number(old["X-API-Key"]), "--json"))
+    new = {"X-API-Key": rotated["key"]}
+    assert api.get("/api/v1/catalog", headers=old).status_code == 200  # the overlap
+    assert api.get("/api/v1/catalog", headers=new).status_code == 200
+    _cli("apikeys", "rotate", rotated["id"] and str(rotated["id"]), "--overlap-hours", "0")
+    deps.forget_keys()
+    assert api.get("/api/v1/catalog", headers=new).status_code == 401
+
+
+def _quota(city: Any, name: str, per_minute: int) -> dict[str, str]:
+    headers = city.who[name].headers
+    _cli("apikeys", "limits", _key_number(headers["X-API-Key"]), "--per-minute", str(per_minute))
+    deps.forget_keys()
+    return headers
+
+
+def test_the_sixth_call_over_a_quota_of_five_a_minute_is_429(api: TestClient, city: Any) -> None:
+    headers = _quota(city, "checks", 5)
+    body = {"subjects": ["示范市鸿泰贸易有限公司"], "matter": "GP", "purpose": "资格审查"}
+    answers = [api.post("/api/v1/checks", headers=headers, json=body) for _ in range(6)]
+    assert [a.status_code for a in answers[:5]] == [200] * 5
+    over = answers[5]
+    assert over.status_code == 429 and "配额" in over.json()["detail"]
+    assert int(over.headers["Retry-After"]) <= 60
+    assert over.headers["X-RateLimit-Limit"] == "5"
+    assert over.headers["X-RateLimit-Remaining"] == "0"
+    # Another key is not counted against it.
+    assert api.get("/api/v1/catalog", headers=city.who["read"].headers).status_code == 200
+
+
+@pytest.mark.skipif(not _redis_up(), reason="Redis not reachable on 127.0.0.1:6379")
+def test_with_redis_two_servers_share_the_count(
+    city: Any, monkeypatch: pytest.MonkeyPatch, db_url: str
+) -> None:
+    import redis
+
+    monkeypatch.setenv("XINYONG_REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("XINYONG_TODAY", "2026-11-22")
+    reset_settings()
+    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    quotas.counter.cache_clear()
+    headers = _quota(city, "read", 4)
+    first, second = TestClient(create_app()), TestClient(create_app())
+    quotas.counter.cache_clear()  # each "server" with its own connection
+    codes = [
+        (first if n % 2 else second).get("/api/v1/catalog", headers=headers).status_code
+        for n in range(5)
+    ]
+    assert codes == [200, 200, 200, 200, 429]
+    quotas.counter.cache_clear()
+
+
+def test_every_call_is_counted_by_caller_family_and_status(
+    api: TestClient, city: Any, session: Session
+) -> None:
+    read = city.who["read"].headers
+    for _ in range(3):
+        api.get("/api/v1/catalog", headers=read)
+    api.get("/api/v1/subjects/914405007080295548", headers=read)  # 404
+    api.get("/api/v1/catalog")
+    shown = api.get("/api/v1/usage", headers=city.who["admin_key"].headers).json()
+    callers = {c["caller"]: c["calls"] for c in shown["callers"]}
+    prefix = read["X-API-Key"][:10]
+    assert callers[f"apikey:{prefix}"] == 4 and callers["public"] == 1
+    day = next(d for d in shown["days"] if d["day"] == "2026-11-22")
+    assert day["errors"] >= 1 and day["p95_ms"] is not None
+    families = {f["family"]: f["calls"] for f in shown["families"]}
+    assert families["catalog"] == 4 and families["subjects"] == 1
+    refused = api.get("/api/v1/usage", headers=read)
+    assert refused.status_code == 403
