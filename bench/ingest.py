@@ -134,7 +134,7 @@ def full(url: str, path: Path) -> tuple[float, dict[str, float]]:
     engine = make_engine(url)
     started, cpu = time.perf_counter(), time.process_time()
     with session_scope(engine) as session:
-        result = ingest_file(session, "admin_penalty", path, actor=Actor("bench"), today=TODAY)
+        result = ingest_file(session, "admin_penalty", path, actor=Actor("cli:bench"), today=TODAY)
     elapsed = time.perf_counter() - started
     counts: dict[str, float] = {
         k: getattr(result, k) for k in ("total", "accepted", "rejected", "new")
