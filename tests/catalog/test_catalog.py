@@ -30,6 +30,10 @@ EXPECTED_ITEMS = [
     "social_insurance_arrears",
     "utility_arrears",
     "housing_fund",
+    "shareholder",
+    "key_personnel",
+    "registration_change",
+    "annual_report",
 ]
 
 # standards.md §3, administrative penalty, in the standard's order.
