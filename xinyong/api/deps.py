@@ -76,14 +76,31 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+# While one request looks an expired key up again, the others keep using what was known for
+# up to REFRESH_GRACE_SECONDS more (one lookup per key a second, not one per waiting request).
+REFRESH_GRACE_SECONDS = 1.0
+_refreshing: set[str] = set()
+# last_used_at is written at most once a minute per key.
+LAST_USED_EVERY_SECONDS = 60.0
+_last_used_written: dict[str, float] = {}
+
+
 def _remembered_key(digest: str) -> _KnownKey | None:
     known = _known_keys.get(digest)
-    return known if known is not None and known.until >= time.monotonic() else None
+    if known is None:
+        return None
+    now = time.monotonic()
+    if known.until >= now:
+        return known
+    if digest in _refreshing and known.until + REFRESH_GRACE_SECONDS >= now:
+        return known  # being looked up again by another request
+    return None
 
 
 def forget_keys() -> None:
     """Forget every remembered key (after a revocation in this process, and in tests)."""
     _known_keys.clear()
+    _last_used_written.clear()
 
 
 def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey:
@@ -92,8 +109,11 @@ def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey:
         _known_keys.pop(digest, None)
         raise NotAuthenticated(refusal)
     department = db.get(Department, record.department_id)
-    record.last_used_at = utcnow()  # recorded at most once a cache period per key
-    db.commit()
+    now = time.monotonic()
+    if _last_used_written.get(digest, -LAST_USED_EVERY_SECONDS) + LAST_USED_EVERY_SECONDS <= now:
+        record.last_used_at = utcnow()
+        db.commit()
+        _last_used_written[digest] = now
     known = _KnownKey(
         record.prefix,
         record.department_id,
@@ -177,6 +197,12 @@ async def get_caller_async(request: Request) -> Principal:
             principal = _key_principal(known, _client_ip(request))
             request.state.principal = principal
             return principal
+        digest = _key_hash(key)
+        _refreshing.add(digest)
+        try:
+            return await run_in_threadpool(_caller_with_own_session, request)
+        finally:
+            _refreshing.discard(digest)
     return await run_in_threadpool(_caller_with_own_session, request)
 
 
