@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from xinyong import __version__
 from xinyong.api.deps import gate
-from xinyong.api.routers import catalog, checks, gateway, health, ingest, services, subjects
+from xinyong.api.routers import catalog, checks, gateway, graph, health, ingest, services, subjects
 from xinyong.catalog.registry import get_catalog
 from xinyong.db.engine import get_engine
 from xinyong.gateway import usage
@@ -81,6 +81,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router, dependencies=gated)
     app.include_router(checks.router, dependencies=gated)
     app.include_router(subjects.router, dependencies=gated)
+    app.include_router(graph.router, dependencies=gated)
     app.include_router(catalog.router, dependencies=gated)
     app.include_router(ingest.router, dependencies=gated)
     app.include_router(services.router, dependencies=gated)

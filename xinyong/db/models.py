@@ -4,6 +4,7 @@ from xinyong.accounts import models as accounts_models
 from xinyong.audit import models as audit_models
 from xinyong.db.base import Base
 from xinyong.gateway import models as gateway_models
+from xinyong.graph import models as graph_models
 from xinyong.ingest import models as ingest_models
 from xinyong.lists import models as lists_models
 from xinyong.measures import models as measures_models
@@ -22,6 +23,7 @@ __all__ = [
     "accounts_models",
     "audit_models",
     "gateway_models",
+    "graph_models",
     "ingest_models",
     "lists_models",
     "measures_models",

@@ -32,6 +32,7 @@ from xinyong.clock import today as current_day
 from xinyong.clock import utcnow
 from xinyong.db.bulk import DeferredIndexes, defer_reference_checks
 from xinyong.db.wal import bulk_load_wal
+from xinyong.graph.build import refresh_batch as refresh_graph
 from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
@@ -593,6 +594,7 @@ def _run(
                 progress(staged.rows)
     batch.file_hash = digest()
     result = run.finish(rejected_dir, started)
+    refresh_graph(session, item.code, batch.id)  # edges of shareholder/personnel records
     record_event(
         session,
         actor,

@@ -23,6 +23,8 @@ ROUTE_ACTIONS: dict[str, str] = {
     # -- API: subjects, catalog, lists, commitments (public view; more for staff)
     "GET /api/v1/subjects": "public.read",
     "GET /api/v1/subjects/{code}": "public.read",
+    "GET /api/v1/subjects/{code}/graph": "public.read",
+    "GET /api/v1/subjects/{code}/control": "public.read",
     "GET /api/v1/catalog": "public.read",
     "GET /api/v1/lists/{code}": "public.read",
     "GET /api/v1/commitments": "public.read",
