@@ -15,7 +15,17 @@ from fastapi.staticfiles import StaticFiles
 
 from xinyong import __version__
 from xinyong.api.deps import gate
-from xinyong.api.routers import catalog, checks, gateway, graph, health, ingest, services, subjects
+from xinyong.api.routers import (
+    catalog,
+    checks,
+    evaluation,
+    gateway,
+    graph,
+    health,
+    ingest,
+    services,
+    subjects,
+)
 from xinyong.catalog.registry import get_catalog
 from xinyong.db.engine import get_engine
 from xinyong.gateway import usage
@@ -85,6 +95,7 @@ def create_app() -> FastAPI:
     app.include_router(catalog.router, dependencies=gated)
     app.include_router(ingest.router, dependencies=gated)
     app.include_router(services.router, dependencies=gated)
+    app.include_router(evaluation.router, dependencies=gated)
     app.include_router(gateway.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files

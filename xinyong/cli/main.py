@@ -14,6 +14,7 @@ from xinyong.cli import (
     codes,
     db,
     demo,
+    evaluation,
     ingest,
     jobs,
     publicity,
@@ -46,6 +47,7 @@ cli.add_command(db.db)
 cli.add_command(catalog.catalog)
 cli.add_command(codes.codes)
 cli.add_command(demo.demo)
+cli.add_command(evaluation.evaluation)
 cli.add_command(serve.serve)
 cli.add_command(accounts.users)
 cli.add_command(accounts.apikeys)

@@ -32,6 +32,7 @@ from xinyong.clock import today as current_day
 from xinyong.clock import utcnow
 from xinyong.db.bulk import DeferredIndexes, defer_reference_checks
 from xinyong.db.wal import bulk_load_wal
+from xinyong.evaluation.service import regrade_subjects
 from xinyong.graph.build import refresh_batch as refresh_graph
 from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
@@ -167,6 +168,7 @@ class BatchRun:
         # rejected as duplicates), so current versions need not be looked up.
         self.first_load = not item_has_records(session, item.code)
         self.loaded_rows = 0
+        self.changed: set[int] = set()  # subjects of new and changed records: re-graded
         self.indexes = (
             DeferredIndexes(session, Record.__tablename__)
             if DeferredIndexes.available(session)
@@ -360,6 +362,7 @@ class BatchRun:
             self.session, prepared, all_new=self.first_load, subjects_known=True
         )
         outcomes = Counter(written[OUTCOME].to_list())
+        self.changed.update(written.filter(pl.col(OUTCOME).is_in(("new", "updated")))["subject_id"])
         if outcomes[FOREIGN]:
             self._reject_foreign(staged, written[OUTCOME] == FOREIGN)
         self.loaded_rows += outcomes["new"] + outcomes["updated"]  # rows inserted
@@ -594,6 +597,7 @@ def _run(
                 progress(staged.rows)
     batch.file_hash = digest()
     result = run.finish(rejected_dir, started)
+    regrade_subjects(session, run.changed, f"数据报送批次 {batch.id}（{item.name}）")
     refresh_graph(session, item.code, batch.id)  # edges of shareholder/personnel records
     record_event(
         session,

@@ -13,6 +13,7 @@ from xinyong.accounts.models import Department
 from xinyong.audit.log import Actor, record_event
 from xinyong.catalog.registry import get_catalog
 from xinyong.clock import utcnow
+from xinyong.evaluation.service import regrade
 from xinyong.lists.models import ListRecognition
 from xinyong.lists.service import list_type
 from xinyong.objections.service import current_record
@@ -190,6 +191,7 @@ def remove(
     record = current_record(session, entry.record_key) if entry.record_key else None
     if record is not None:
         record.status = "removed"
+        regrade(session, record.subject_id, f"移出名单（{entry.removed_reason}）")
     return entry
 
 

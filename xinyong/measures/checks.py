@@ -99,9 +99,11 @@ def resolve(session: Session, query: str) -> tuple[Subject | None, list[Subject]
     return None, candidates
 
 
-def _measure_view(measure: Measure, because: list[int]) -> dict[str, Any]:
+def _measure_view(
+    measure: Measure, because: list[int], grades: list[dict[str, str]]
+) -> dict[str, Any]:
     assert measure.legal_basis is not None
-    return {
+    view = {
         "code": measure.code,
         "name": measure.name,
         "kind": measure.kind,
@@ -109,14 +111,28 @@ def _measure_view(measure: Measure, because: list[int]) -> dict[str, Any]:
         "department": "、".join(measure.departments),
         "because_of_records": because,
     }
+    if grades:
+        view["because_of_grades"] = grades
+    return view
 
 
-def advise(hits: list[dict[str, Any]], matter: str) -> tuple[str, list[dict[str, Any]]]:
+def grades_of(text: str | None) -> list[dict[str, str]]:
+    """The stored grades the lookup read (``model:grade,...``), by model."""
+    pairs = sorted(part.split(":", 1) for part in text.split(",")) if text else []
+    return [{"model": model, "grade": grade} for model, grade in pairs]
+
+
+def advise(
+    hits: list[dict[str, Any]], matter: str, grades: list[dict[str, str]] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     applied = []
     for measure in measure_book().for_matter(matter):
         because = [h["record_id"] for h in hits if h["list_type"] in measure.triggers.lists]
-        if because:
-            applied.append(_measure_view(measure, because))
+        by_grade = [
+            g for g in grades or () if g["grade"] in measure.triggers.grades.get(g["model"], ())
+        ]
+        if because or by_grade:
+            applied.append(_measure_view(measure, because, by_grade))
     kinds = {m["kind"] for m in applied}
     if "punishment" in kinds:
         return "restrict", [m for m in applied if m["kind"] == "punishment"]
@@ -139,6 +155,7 @@ def _unknown_code(query: Query) -> dict[str, Any]:
         "candidates": [],
         "explanation": "代码有效，平台未收录该主体的任何信用记录",
         "hits": [],
+        "grades": [],
         "measures": [],
     }
 
@@ -154,12 +171,14 @@ def _not_unique(query: Query, candidates: tuple[Found, ...]) -> dict[str, Any]:
         ],
         "explanation": "未能唯一确定主体：请使用统一社会信用代码、身份证号码或完整名称",
         "hits": [],
+        "grades": [],
         "measures": [],
     }
 
 
 def _answer(query: Query, subject: Found, matter: str) -> dict[str, Any]:
-    advice, measures = advise(subject.hits, matter)
+    grades = grades_of(subject.grades)
+    advice, measures = advise(subject.hits, matter, grades)
     return {
         "subject": query.shown,
         "advice": advice,
@@ -172,6 +191,7 @@ def _answer(query: Query, subject: Found, matter: str) -> dict[str, Any]:
         "candidates": [],
         "explanation": _explain(advice, subject.hits, measures),
         "hits": subject.hits,
+        "grades": grades,
         "measures": measures,
     }
 
@@ -179,7 +199,12 @@ def _answer(query: Query, subject: Found, matter: str) -> dict[str, Any]:
 def _explain(advice: str, hits: list[dict[str, Any]], measures: list[dict[str, Any]]) -> str:
     if advice == "clear":
         return "未发现在有效期内的名单记录或严重失信记录"
-    names = "、".join(h["list_name"] for h in hits)
+    graded = {
+        f"信用评价{g['grade']}级（{g['model']}）"
+        for m in measures
+        for g in m.get("because_of_grades", ())
+    }
+    names = "、".join([h["list_name"] for h in hits] + sorted(graded))
     if advice == "note":
         return f"存在{names}，但本事项无对应的奖惩措施，请结合实际审慎办理"
     actions = "、".join(m["name"] for m in measures)

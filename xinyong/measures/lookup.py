@@ -72,6 +72,7 @@ class Found:
     person_id_masked: str | None
     person_id_enc: str | None = None
     hits: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    grades: str | None = field(default=None, compare=False)  # "model:grade,..." (evaluation)
 
     @classmethod
     def of(cls, subject: Subject) -> Found:
@@ -88,7 +89,7 @@ class Found:
 _SELECT = """
 SELECT s.id, s.kind, s.uscc, s.name, s.person_hash, s.person_id_masked,
        r.id AS record_id, r.item, {document} AS document, r.valid_from, r.decision_date,
-       r.valid_to, r.department_id
+       r.valid_to, r.department_id, {grades} AS grades
 FROM subjects s
 LEFT JOIN records r
   ON r.subject_id = s.id AND r.is_current AND r.status = 'active'
@@ -112,7 +113,10 @@ _TYPES: dict[str, Any] = {
     "decision_date": Date,
     "valid_to": Date,
     "department_id": Integer,
+    "grades": String,
 }
+# A subject's stored grades, one index probe (evaluation_grades' key leads with the subject).
+_GRADES = "(SELECT {agg} FROM evaluation_grades g WHERE g.subject_id = s.id)"
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ def _statement(**lists: Any) -> _Statement:
     driver_sql = _SELECT.format(
         document=_document("r.fields ->> ((l.positions ->> '{}')::int)"),
         in_period=publicity_period_sql(catalog, "r", "%(today)s"),
+        grades=_GRADES.format(agg="string_agg(g.model || ':' || g.grade, ',')"),
         item_is_list="r.item = ANY(%(list_items)s)",
         where=" OR ".join(f"s.{column} = ANY(%({column})s)" for column in lists),
     )
@@ -153,6 +158,7 @@ def _statement(**lists: Any) -> _Statement:
                     "json_extract(r.fields, '$[' || json_extract(l.positions, '$.{}') || ']')"
                 ),
                 in_period=publicity_period_sql(catalog, "r", ":today"),
+                grades=_GRADES.format(agg="group_concat(g.model || ':' || g.grade, ',')"),
                 item_is_list="r.item IN :list_items",
                 where=" OR ".join(f"s.{column} IN :{column}" for column in lists),
             )
@@ -265,7 +271,15 @@ def _collect(rows: Iterable[Any]) -> dict[int, Found]:
     for row in rows:
         subject = found.get(row.id)
         if subject is None:
-            subject = found[row.id] = Found(*row[:6])
+            subject = found[row.id] = Found(
+                row.id,
+                row.kind,
+                row.uscc,
+                row.name,
+                row.person_hash,
+                row.person_id_masked,
+                grades=row.grades,
+            )
         if row.record_id is not None:
             subject.hits.append(_hit(row))
     for subject in found.values():

@@ -10,6 +10,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from xinyong.evaluation.registry import evaluation_models
 from xinyong.lists.service import list_types
 
 HERE = Path(__file__).parent
@@ -34,6 +35,7 @@ class Triggers(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lists: list[str] = []
+    grades: dict[str, list[str]] = {}  # evaluation model -> the grades that trigger
 
 
 class Measure(BaseModel):
@@ -91,10 +93,24 @@ def _load_measures(path: Path) -> tuple[dict[str, Measure], dict[str, str]]:
             raise MeasureError(
                 f"{path.name}: 措施 {label} 引用了不存在的名单：{'、'.join(unknown)}"
             )
+        _check_grades(path, label, measure)
         if measure.code in measures:
             raise MeasureError(f"{path.name}: 措施编码 {measure.code} 重复")
         measures[measure.code] = measure
     return measures, dict(raw.get("categories") or {})
+
+
+def _check_grades(path: Path, label: str, measure: Measure) -> None:
+    models = evaluation_models()
+    for code, grades in measure.triggers.grades.items():
+        if code not in models:
+            raise MeasureError(f"{path.name}: 措施 {label} 引用了不存在的评价模型：{code}")
+        unknown = [g for g in grades if g not in models[code].grade_names]
+        if unknown:
+            raise MeasureError(
+                f"{path.name}: 措施 {label} 引用了评价模型 {code} 中不存在的等级："
+                f"{'、'.join(unknown)}"
+            )
 
 
 def _load_matters(path: Path, measures: dict[str, Measure]) -> dict[str, Matter]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor
 from xinyong.clock import utcnow
+from xinyong.evaluation.service import regrade
 from xinyong.objections.models import Objection
 from xinyong.permissions import authorize
 from xinyong.records.models import Record
@@ -139,6 +140,7 @@ def decide(
         record = current_record(session, objection.record_key)
         if record is not None:
             record.status = "withdrawn"
+            regrade(session, record.subject_id, f"异议更正、停止公示（{objection.tracking_code}）")
     return objection
 
 

@@ -67,6 +67,7 @@ _ACTIONS = (
     _a("repair.read", "查看修复申请队列", {"admin", "reviewer", "auditor"}, READ_SCOPES),
     _a("list.read_recognitions", "查看名单认定", {"admin", "reviewer", "auditor"}, READ_SCOPES),
     _a("audit.read", "查看审计日志", {"auditor"}),
+    _a("evaluation.read", "查看信用评价得分、依据和等级变化", READER_ROLES, READ_SCOPES),
     _a("usage.read", "查看接口调用统计", {"admin", "auditor"}, ADMIN_SCOPES),
     # -- a department's own data --------------------------------------------------------------
     _a(
@@ -124,6 +125,7 @@ _ACTIONS = (
     _a("repair.decide", "审核信用修复", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     _a("list.recognise", "认定红黑名单", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     _a("commitment.breach", "认定违背承诺", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a("evaluation.run", "开展信用评价", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     # A recognising department's system pushes its list entries as tasks (scope checks).
     _a("joint.initiate", "发起联合奖惩", OFFICE_DECIDERS, {"checks", "admin"}, writes=True),
     _a("article.manage", "管理门户文章", {"admin"}, ADMIN_SCOPES, writes=True),

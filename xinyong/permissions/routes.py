@@ -23,6 +23,9 @@ ROUTE_ACTIONS: dict[str, str] = {
     # -- API: subjects, catalog, lists, commitments (public view; more for staff)
     "GET /api/v1/subjects": "public.read",
     "GET /api/v1/subjects/{code}": "public.read",
+    # public: grade, meaning and day; staff (evaluation.read): score, explanation, history
+    "GET /api/v1/subjects/{code}/evaluation": "public.read",
+    "GET /api/v1/evaluation/models": "public.read",
     "GET /api/v1/subjects/{code}/graph": "public.read",
     "GET /api/v1/subjects/{code}/control": "public.read",
     "GET /api/v1/catalog": "public.read",

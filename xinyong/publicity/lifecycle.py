@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import Department
 from xinyong.audit.log import Actor
 from xinyong.clock import utcnow
+from xinyong.evaluation.service import regrade
 from xinyong.permissions import authorize
 from xinyong.records.models import Record
 from xinyong.workdays import CalendarGapError, working_days_between
@@ -97,6 +98,7 @@ def withdraw(
         f"{WITHDRAW_KINDS[kind]}：{reason}",
     )
     record.status = "withdrawn"
+    regrade(session, record.subject_id, f"撤下公示（{WITHDRAW_KINDS[kind]}）")
     return record, due_date("withdraw_published_penalty", today)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from xinyong.catalog.schema import CatalogItem
 from xinyong.clock import utcnow
 from xinyong.db.bulk import among, insert_frame
+from xinyong.evaluation.service import regrade
 from xinyong.privacy.ids import IdProtector, get_protector
 from xinyong.records.derive import (
     derive_frame,
@@ -292,6 +293,9 @@ def write_versions(
     return result
 
 
+_CHANGE = {"new": "新增", "updated": "更正"}
+
+
 @dataclass(frozen=True)
 class SaveResult:
     outcome: Outcome
@@ -338,6 +342,8 @@ def save_record(
     session.expire_all()
     record = current_version(session, key)
     assert record is not None
+    if outcome != "unchanged":  # a new or corrected record can move the subject's grade
+        regrade(session, subject.id, f"信用记录{_CHANGE[outcome]}（{item.name}，记录 {record.id}）")
     return SaveResult(outcome, record)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor
 from xinyong.clock import utcnow
+from xinyong.evaluation.service import regrade
 from xinyong.objections.service import current_record
 from xinyong.permissions import authorize
 from xinyong.publicity.periods import penalty_minimum_end
@@ -165,6 +166,7 @@ def approve(
     record = current_record(session, application.record_key)
     if record is not None:
         record.status = "repaired"
+        regrade(session, record.subject_id, f"信用修复准予（{application.tracking_code}）")
     return application
 
 
