@@ -24,8 +24,11 @@ from xinyong.clock import utcnow
 from xinyong.demo import vocabulary as v
 from xinyong.demo.facts import BUILDERS, DemoDepartment, DemoSubject
 from xinyong.demo.identities import IdentityMaker
+from xinyong.demo.ownership import OWNERSHIP_ITEMS, Firm, OwnershipBuilder, Person
+from xinyong.graph.build import EDGE_ITEMS, add_edges
 from xinyong.privacy.ids import get_protector
 from xinyong.records.derive import values_frame
+from xinyong.records.models import Record
 from xinyong.records.store import (
     IDENTITY,
     OUTCOME,
@@ -56,6 +59,7 @@ DEPARTMENTS: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
             "black_list",
             "admin_inspection",
             "commitment",
+            *OWNERSHIP_ITEMS,
         ),
     ),
     ("税务局", "示税", False, ("tax_credit_grade", "admin_penalty", "black_list", "red_list")),
@@ -345,6 +349,31 @@ class CityBuilder:
             total += self._flush(item_code, rows)
         return total
 
+    def load_ownership(self, owners: OwnershipBuilder, planned: list[_Planned]) -> int:
+        """Shareholders, officers, changes and annual reports of the enterprises, then the
+        relationship graph's edges."""
+        firms = [Firm(p.subject, p.subject_id, p.identity) for p in planned]
+        firms = [f for f in firms if f.subject.kind == "enterprise"]
+        persons = [p.subject for p in planned if p.subject.kind == "natural_person"]
+        owners.plan(firms, [Person(s.name, str(s.resident_id)) for s in persons])
+        market, market_id, _ = next(d for d in self.departments if d[0].kind == "市场监督管理局")
+        total = 0
+        for item_code, rows in owners.rows(firms, market).items():
+            for chunk in _chunks(rows, CHUNK):
+                for row in chunk:
+                    firm = row.pop("_firm")
+                    row.update(
+                        {
+                            SUBJECT_ID: firm.subject_id,
+                            IDENTITY: firm.identity,
+                            "_department_id": market_id,
+                            "_published_at": None,
+                        }
+                    )
+                total += self._flush(item_code, chunk)
+        add_edges(self.session, Record.item.in_(EDGE_ITEMS))
+        return total
+
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
@@ -377,8 +406,11 @@ def build_city(
     builder.make_departments()
     builder.make_users()
     people = builder.make_subjects(subjects)
+    owners = OwnershipBuilder(seed + 21, builder.ids, city, today)
+    people = owners.with_partnerships(people, max(1, subjects // 500))
     planned = builder.load_subjects(people, progress("载入主体", len(people)))
     records = builder.load_records(planned, progress("生成信用记录", len(planned)))
+    records += builder.load_ownership(owners, planned)
     seconds = (datetime.now() - started).total_seconds()
     result = DemoResult(len(builder.departments), len(people), records, seconds)
     record_event(

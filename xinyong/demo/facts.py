@@ -167,7 +167,9 @@ def registration(
         "DJ_MC": s.name,
         "DJ_SHXYM": s.uscc,
         "DJ_ZCH": s.registration_number,
-        "DJ_ZTLX": kinds.get(s.kind, "其他组织"),
+        "DJ_ZTLX": "有限合伙企业"
+        if s.name.endswith("（有限合伙）")
+        else kinds.get(s.kind, "其他组织"),
         "DJ_FDDBR": s.legal_rep,
         "DJ_ZCZB": str(rng.choice((10, 50, 100, 200, 500, 1000, 3000))),
         "DJ_CLRQ": decided.isoformat(),

@@ -17,10 +17,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select
+import polars as pl
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from xinyong.db.bulk import insert_frame
 from xinyong.graph.models import HOLDING, LEGAL_REPRESENTATIVE, OFFICER, GraphEdge
 from xinyong.identifiers.resident_id import mask_resident_id
 from xinyong.identifiers.uscc import subject_kind_of_uscc
@@ -156,6 +158,26 @@ def officer_edges(
 
 
 _BUILDERS = {SHAREHOLDER: holding_edges, KEY_PERSONNEL: officer_edges}
+_SCHEMA: dict[str, Any] = {
+    "record_id": pl.Int64,
+    "item": pl.String,
+    "kind": pl.String,
+    "source_key": pl.String,
+    "source_kind": pl.String,
+    "source_name": pl.String,
+    "source_masked": pl.String,
+    "source_id_enc": pl.String,
+    "target_key": pl.String,
+    "target_id": pl.Int64,
+    "ratio": pl.Float64,
+    "subscribed_wan": pl.Decimal(20, 6),
+    "paid_wan": pl.Decimal(20, 6),
+    "method": pl.String,
+    "role": pl.String,
+    "controls": pl.Boolean,
+    "valid_from": pl.Date,
+    "valid_to": pl.Date,
+}
 
 
 def _rows(session: Session, condition: ColumnElement[bool]) -> Iterator[list[Any]]:
@@ -199,7 +221,7 @@ def add_edges(session: Session, condition: ColumnElement[bool]) -> int:
             fields = as_dict(layout_codes(session, row.layout_id), row.stored_values)
             edges += _BUILDERS[row.item](person, row.id, row.uscc, row.subject_id, fields)
         if edges:
-            session.execute(insert(GraphEdge), edges)
+            insert_frame(session, GraphEdge.__tablename__, pl.DataFrame(edges, schema=_SCHEMA))
         added += len(edges)
     return added
 
