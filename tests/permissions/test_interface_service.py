@@ -147,3 +147,73 @@ def test_every_call_is_counted_by_caller_family_and_status(
     assert families["catalog"] == 4 and families["subjects"] == 1
     refused = api.get("/api/v1/usage", headers=read)
     assert refused.status_code == 403
+
+
+def test_a_department_pulls_exactly_the_changes_since_its_cursor(
+    api: TestClient, city: Any, session: Session
+) -> None:
+    from datetime import date
+
+    from helpers import AUTHORITY, org, penalty_values, repair_commitment, save_penalty
+    from penalty_files import good_row
+
+    reader = city.who["read"].headers
+    office = city.who["admin_key"].headers
+
+    def pull(since: str | None) -> dict[str, Any]:
+        params = {"since": since} if since else {}
+        answer = api.get("/api/v1/feeds/admin_penalty", headers=reader, params=params)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    subject = org(session)
+    values = penalty_values(subject, ["罚款"], date(2026, 5, 1), "F-1", fine_wan="0.2")
+    before = save_penalty(session, subject, values).record
+    repair_commitment(session, subject)
+    session.commit()
+    first = pull(None)
+    assert [e["fields"]["CF_WSH"] for e in first["entries"]] == ["F-1"]
+    cursor = first["next_cursor"]
+    assert pull(cursor)["entries"] == []  # nothing new: nothing again
+
+    # An ingest, a withdrawal and a repair.
+    sent = api.post(
+        "/api/v1/ingest/admin_penalty",
+        headers=city.who["ingest"].headers,
+        json={"rows": [good_row(1, 数据来源单位统一社会信用代码=AUTHORITY)]},
+    )
+    assert sent.json()["accepted"] == 1
+    withdrawn = api.post(
+        f"/api/v1/publications/{before.id}/actions",
+        headers=office,
+        json={"action": "withdraw", "kind": "revoked", "reason": "处罚决定已撤销"},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    repaired_id = save_penalty(
+        session,
+        subject,
+        penalty_values(subject, ["罚款"], date(2026, 5, 1), "F-2", fine_wan="0.2"),
+    ).record.id
+    session.commit()
+    applied = api.post(
+        "/api/v1/repairs",
+        json={"record_id": repaired_id, "applicant": subject.name, "obligations_attested": True},
+    ).json()
+    for action in ("accept", "approve"):
+        api.post(
+            f"/api/v1/repairs/{applied['id']}/actions",
+            headers=office,
+            json={"action": action, "reason": "符合修复条件"},
+        )
+
+    changes = pull(cursor)
+    seen = sorted((e["change"], e["fields"]["CF_WSH"]) for e in changes["entries"])
+    assert seen == [
+        ("repaired", "F-2"),
+        ("version", "F-2"),
+        ("version", "示市监罚〔2026〕2号"),
+        ("withdrawn", "F-1"),
+    ]
+    assert pull(changes["next_cursor"])["entries"] == []
+    refused = api.get("/api/v1/feeds/admin_penalty", headers=reader, params={"since": "x"})
+    assert refused.status_code == 422 and "游标" in refused.json()["detail"]

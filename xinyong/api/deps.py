@@ -85,14 +85,16 @@ LAST_USED_EVERY_SECONDS = 60.0
 _last_used_written: dict[str, float] = {}
 
 
-def _remembered_key(digest: str) -> _KnownKey | None:
+def _remembered_key(digest: str, grace: bool = False) -> _KnownKey | None:
+    """The key as last looked up, while fresh; with ``grace``, also while another request is
+    looking it up again (the one that looks it up never uses the grace)."""
     known = _known_keys.get(digest)
     if known is None:
         return None
     now = time.monotonic()
     if known.until >= now:
         return known
-    if digest in _refreshing and known.until + REFRESH_GRACE_SECONDS >= now:
+    if grace and digest in _refreshing and known.until + REFRESH_GRACE_SECONDS >= now:
         return known  # being looked up again by another request
     return None
 
@@ -192,7 +194,7 @@ async def get_caller_async(request: Request) -> Principal:
         return known_principal
     key = request.headers.get("x-api-key")
     if key is not None:
-        known = _remembered_key(_key_hash(key))
+        known = _remembered_key(_key_hash(key), grace=True)
         if known is not None:
             principal = _key_principal(known, _client_ip(request))
             request.state.principal = principal

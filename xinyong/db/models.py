@@ -13,6 +13,7 @@ from xinyong.news import models as news_models
 from xinyong.objections import models as objections_models
 from xinyong.privacy import models as privacy_models
 from xinyong.publicity import models as publicity_models
+from xinyong.records import changes as records_changes
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
 from xinyong.subjects import models as subjects_models
@@ -33,6 +34,7 @@ __all__ = [
     "objections_models",
     "privacy_models",
     "publicity_models",
+    "records_changes",
     "records_models",
     "repair_models",
     "subjects_models",

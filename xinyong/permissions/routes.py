@@ -61,6 +61,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "GET /api/v1/joint/statistics": "joint.read",
     # -- API: the interface service
     "GET /api/v1/usage": "usage.read",
+    "GET /api/v1/feeds/{item}": "feed.read",
     # -- portal
     "GET /": "public.read",
     "GET /search": "public.read",

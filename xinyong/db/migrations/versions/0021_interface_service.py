@@ -2,7 +2,9 @@
 
 API keys gain a suspension, an expiry and quotas per minute and per day; ``api_usage``
 holds the calls counted per day, key, interface family and status class, with a latency
-histogram (counted in memory by each server and added here in batches).
+histogram (counted in memory by each server and added here in batches); ``record_changes``
+logs changes of a record's status made in place (withdrawn, repaired), which the departments'
+data sharing feeds pass on beside new record versions.
 
 Revision ID: 0021
 Revises: 0020
@@ -48,7 +50,24 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "record_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.BigInteger(), nullable=False),
+        sa.Column("item", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"], ["records.id"], name=op.f("fk_record_changes_record_id_records")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_record_changes")),
+    )
+    with op.batch_alter_table("record_changes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_record_changes_item"), ["item"], unique=False)
+
+
 def downgrade() -> None:
+    op.drop_table("record_changes")
     op.drop_table("api_usage")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_column("per_day")
