@@ -217,3 +217,82 @@ def test_a_department_pulls_exactly_the_changes_since_its_cursor(
     assert pull(changes["next_cursor"])["entries"] == []
     refused = api.get("/api/v1/feeds/admin_penalty", headers=reader, params={"since": "x"})
     assert refused.status_code == 422 and "游标" in refused.json()["detail"]
+
+
+def _consumer_key(*args: str) -> dict[str, str]:
+    import json
+
+    _cli("consumers", "create", "--contact", "王经理 0754-8888", *args)
+    number = _cli("consumers", "list").splitlines()[-1].split("\t")[0]
+    issued = _cli("apikeys", "create", "--scope", "read", "--consumer", number, "--json")
+    return {"X-API-Key": json.loads(issued)["key"]}
+
+
+def test_a_bank_reads_only_its_agreed_items_and_never_persons_or_restricted_items(
+    api: TestClient, city: Any, session: Session
+) -> None:
+    from datetime import date
+
+    from helpers import make_person_id, org, penalty_values, person, save_penalty
+
+    refused = CliRunner().invoke(
+        cli,
+        [
+            *("consumers", "create", "--name", "某银行", "--kind", "bank", "--contact", "x"),
+            *("--basis", "信易贷合作协议", "--item", "utility_arrears"),
+        ],
+    )
+    assert refused.exit_code != 0 and "有条件共享" in refused.output
+    bank = _consumer_key(
+        "--name",
+        "示范市农村商业银行",
+        "--kind",
+        "bank",
+        "--basis",
+        "信易贷合作协议（2026）第3号",
+        "--item",
+        "admin_penalty",
+    )
+    subject = org(session)
+    values = penalty_values(subject, ["罚款"], date(2026, 5, 1), "B-1", fine_wan="0.2")
+    save_penalty(session, subject, values)
+    resident_id = make_person_id(21)
+    person(session, resident_id, "周大福")
+    session.commit()
+    shown = api.get(f"/api/v1/subjects/{subject.uscc}", headers=bank).json()
+    assert set(shown["counts"]) == {"admin_penalty"} and shown["counts"]["admin_penalty"] == 1
+    found = api.get("/api/v1/subjects", params={"q": "周大福", "purpose": "贷前审查"}, headers=bank)
+    assert all("*" in item["code"] for item in found.json()["items"])
+    person_read = api.get(
+        f"/api/v1/subjects/{resident_id}", params={"purpose": "贷前审查"}, headers=bank
+    )
+    assert person_read.status_code == 403 and "本人授权" in person_read.json()["detail"]
+
+
+def test_a_consumer_outside_its_addresses_or_its_validity_is_refused(
+    api: TestClient, city: Any
+) -> None:
+    fenced = _consumer_key(
+        "--name",
+        "某征信公司",
+        "--kind",
+        "credit_agency",
+        "--basis",
+        "备案协议",
+        "--ip",
+        "10.1.0.0/16",
+    )
+    outside = api.get("/api/v1/catalog", headers=fenced)
+    assert outside.status_code == 403 and "IP 白名单" in outside.json()["detail"]
+    lapsed = _consumer_key(
+        "--name",
+        "某政务系统",
+        "--kind",
+        "government_system",
+        "--basis",
+        "共享协议",
+        "--until",
+        "2026-01-31",
+    )
+    expired = api.get("/api/v1/catalog", headers=lapsed)
+    assert expired.status_code == 401 and "有效期" in expired.json()["detail"]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.clock import utcnow
@@ -67,6 +67,37 @@ class ApiKey(Base):
     # Calls allowed per minute and per day (None: no quota).
     per_minute: Mapped[int | None] = mapped_column(Integer)
     per_day: Mapped[int | None] = mapped_column(Integer)
+    # A key of an outside consumer (bank, credit agency, other system), not of a department.
+    consumer_id: Mapped[int | None] = mapped_column(ForeignKey("consumers.id"))
+
+
+CONSUMER_KINDS = {
+    "department": "政府部门",
+    "government_system": "其他政务系统",
+    "bank": "金融机构",
+    "credit_agency": "信用服务机构",
+}
+# Outside the government: never restricted items, natural persons only with the person's
+# own authorisation (given through self-service, which is still to be built).
+MARKET_KINDS = frozenset({"bank", "credit_agency"})
+
+
+class Consumer(Base):
+    """Who reads the platform through its interface, on what basis, which items, from where,
+    until when."""
+
+    __tablename__ = "consumers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str | None] = mapped_column(String(18))
+    contact: Mapped[str] = mapped_column(String(200))
+    legal_basis: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[str] | None] = mapped_column(JsonType)  # None: every item its kind may
+    ip_allowlist: Mapped[list[str] | None] = mapped_column(JsonType)  # addresses or networks
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class LoginFailure(Base):

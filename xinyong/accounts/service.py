@@ -201,8 +201,10 @@ def create_api_key(
     scopes: list[str],
     department: Department | None = None,
     label: str | None = None,
+    consumer_id: int | None = None,
 ) -> NewApiKey:
-    """Issue a key; it is shown once and only its hash is stored."""
+    """Issue a key; it is shown once and only its hash is stored. A consumer's key (a bank, a
+    credit agency, another system) is issued by the credit office for that consumer."""
     unknown = [s for s in scopes if s not in API_SCOPES]
     if unknown or not scopes:
         raise AccountError(
@@ -216,6 +218,7 @@ def create_api_key(
         label=label,
         department_id=owner.id,
         scopes=sorted(set(scopes)),
+        consumer_id=consumer_id,
     )
     session.add(record)
     session.flush()

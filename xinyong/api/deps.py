@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request
@@ -16,10 +17,10 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.keys import key_state
-from xinyong.accounts.models import Department, User
+from xinyong.accounts.models import Consumer, Department, User
 from xinyong.accounts.service import user_for_session
 from xinyong.catalog.registry import Catalog, get_catalog
-from xinyong.clock import utcnow
+from xinyong.clock import today, utcnow
 from xinyong.db.engine import session_factory
 from xinyong.gateway.quotas import take
 from xinyong.permissions.actions import ACTIONS
@@ -57,12 +58,15 @@ def _client_ip(request: Request) -> str | None:
 @dataclass(frozen=True)
 class _KnownKey:
     prefix: str
-    department_id: int
+    department_id: int | None
     credit_office: bool
     scopes: frozenset[str]
     until: float
     per_minute: int | None = None
     per_day: int | None = None
+    consumer_kind: str | None = None
+    items: frozenset[str] | None = None
+    networks: tuple[IPv4Network | IPv6Network, ...] | None = None  # the IP allowlist
 
 
 # Recently seen API keys (by hash): a busy caller costs one key lookup a second, not one per
@@ -111,6 +115,9 @@ def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey:
         _known_keys.pop(digest, None)
         raise NotAuthenticated(refusal)
     department = db.get(Department, record.department_id)
+    consumer = db.get(Consumer, record.consumer_id) if record.consumer_id else None
+    if consumer is not None and consumer.valid_until and consumer.valid_until < today():
+        raise NotAuthenticated(f"“{consumer.name}”的接入有效期已于 {consumer.valid_until} 届满")
     now = time.monotonic()
     if _last_used_written.get(digest, -LAST_USED_EVERY_SECONDS) + LAST_USED_EVERY_SECONDS <= now:
         record.last_used_at = utcnow()
@@ -118,18 +125,25 @@ def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey:
         _last_used_written[digest] = now
     known = _KnownKey(
         record.prefix,
-        record.department_id,
-        bool(department and department.is_credit_office),
+        None if consumer else record.department_id,
+        consumer is None and bool(department and department.is_credit_office),
         frozenset(record.scopes),
         time.monotonic() + KEY_CACHE_SECONDS,
         record.per_minute,
         record.per_day,
+        consumer.kind if consumer else None,
+        frozenset(consumer.items) if consumer and consumer.items else None,
+        tuple(ip_network(n, strict=False) for n in consumer.ip_allowlist)
+        if consumer and consumer.ip_allowlist
+        else None,
     )
     _known_keys[digest] = known
     return known
 
 
 def _key_principal(known: _KnownKey, ip: str | None) -> Principal:
+    if known.networks is not None and not _allowed_address(ip, known.networks):
+        raise PermissionDenied(f"该 API 密钥不允许从地址 {ip or '（未知）'} 调用（IP 白名单）")
     return Principal(
         f"apikey:{known.prefix}",
         ip,
@@ -139,7 +153,17 @@ def _key_principal(known: _KnownKey, ip: str | None) -> Principal:
         credit_office=known.credit_office,
         per_minute=known.per_minute,
         per_day=known.per_day,
+        consumer_kind=known.consumer_kind,
+        items=known.items,
     )
+
+
+def _allowed_address(ip: str | None, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        address = ip_address(ip or "")
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
 
 
 def user_principal(db: Session, user: User, ip: str | None) -> Principal:

@@ -14,7 +14,7 @@ from xinyong.accounts.keys import (
     set_key_limits,
     suspend_api_key,
 )
-from xinyong.accounts.models import ApiKey, Department
+from xinyong.accounts.models import CONSUMER_KINDS, ApiKey, Department
 from xinyong.accounts.roles import API_SCOPES, ROLES
 from xinyong.accounts.service import (
     AccountError,
@@ -27,6 +27,7 @@ from xinyong.audit.log import record_event
 from xinyong.catalog.registry import CatalogError, get_catalog
 from xinyong.cli.common import cli_actor, echo_json, fail
 from xinyong.db.engine import session_scope
+from xinyong.gateway.consumers import create_consumer, get_consumer, list_consumers
 
 
 @click.group(help="工作人员账号。")
@@ -74,14 +75,21 @@ def apikeys() -> None:
     help="权限范围，可重复",
 )
 @click.option("--label", default=None, help="用途说明")
+@click.option("--consumer", type=int, default=None, help="接入方编号（银行、信用服务机构等）")
 @click.option("--json", "as_json", is_flag=True, help='以 JSON 输出 {"key": ...}')
 def apikeys_create(
-    department: str | None, scopes: tuple[str, ...], label: str | None, as_json: bool
+    department: str | None,
+    scopes: tuple[str, ...],
+    label: str | None,
+    consumer: int | None,
+    as_json: bool,
 ) -> None:
     try:
         with session_scope() as session:
             dept = get_department(session, department) if department else None
-            issued = create_api_key(session, cli_actor(), list(scopes), dept, label)
+            if consumer is not None:
+                get_consumer(session, consumer)
+            issued = create_api_key(session, cli_actor(), list(scopes), dept, label, consumer)
             if as_json:
                 echo_json(
                     {
@@ -256,3 +264,58 @@ def _publish_items(dept: Department, grant: bool, items: tuple[str, ...]) -> lis
             raise AccountError(f"目录项“{code}”不需要审核公示，无须设置载入即公示")
     current = set(dept.publish_items or [])
     return sorted(current | set(chosen) if grant else current - set(chosen))
+
+
+@click.group(help="接口接入方（部门系统、银行、信用服务机构、其他政务系统）。")
+def consumers() -> None:
+    pass
+
+
+@consumers.command(
+    "create", help="登记接入方：类型、联系人、法律依据或协议、可读目录项、IP 白名单、有效期。"
+)
+@click.option("--name", required=True, help="接入方名称")
+@click.option("--kind", required=True, type=click.Choice(sorted(CONSUMER_KINDS)), help="类型")
+@click.option("--code", default=None, help="统一社会信用代码")
+@click.option("--contact", required=True, help="联系人及电话")
+@click.option("--basis", required=True, help="接入的法律依据或协议")
+@click.option(
+    "--item", "items", multiple=True, help="可读目录项，可重复；不给出时为其类型可读的全部"
+)
+@click.option("--ip", "ips", multiple=True, help="允许的来源地址或网段，可重复")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="有效期至")
+def consumers_create(
+    name: str,
+    kind: str,
+    code: str | None,
+    contact: str,
+    basis: str,
+    items: tuple[str, ...],
+    ips: tuple[str, ...],
+    until: datetime | None,
+) -> None:
+    try:
+        with session_scope() as session:
+            consumer = create_consumer(
+                session,
+                cli_actor(),
+                name=name,
+                kind=kind,
+                code=code,
+                contact=contact,
+                legal_basis=basis,
+                items=list(items) or None,
+                ip_allowlist=list(ips) or None,
+                valid_until=until.date() if until else None,
+            )
+            click.echo(f"已登记接入方 {consumer.id}：{consumer.name}（{CONSUMER_KINDS[kind]}）")
+    except AccountError as exc:
+        fail(str(exc))
+
+
+@consumers.command("list", help="列出接入方。")
+def consumers_list() -> None:
+    with session_scope() as session:
+        for c in list_consumers(session, cli_actor()):
+            items = "、".join(c.items) if c.items else "按类型全部"
+            click.echo(f"{c.id}\t{c.name}\t{CONSUMER_KINDS[c.kind]}\t{items}\t{c.legal_basis}")

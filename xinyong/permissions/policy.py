@@ -41,6 +41,10 @@ class Principal(Actor):
     # An API key's quotas: calls per minute and per day (None: none).
     per_minute: int | None = None
     per_day: int | None = None
+    # An outside consumer's key: its kind (bank, credit_agency, ...) and the catalog items it
+    # may read (None: all its kind may).
+    consumer_kind: str | None = None
+    items: frozenset[str] | None = None
 
     @classmethod
     def anonymous(cls, ip: str | None = None) -> Principal:
@@ -100,11 +104,18 @@ def _owns(principal: Principal, act: Action, department_id: int | None) -> bool:
     return department_id is not None and department_id == principal.department_id
 
 
+MARKET_CONSUMERS = frozenset({"bank", "credit_agency"})
+
+
 def may(actor: Actor, code: str, department_id: int | None = None) -> bool:
     """Whether ``actor`` may do ``code`` (on data whose source department is given)."""
     act = action(code)
     if not isinstance(actor, Principal):
         return is_operator(actor)
+    if code == "person.read" and actor.consumer_kind in MARKET_CONSUMERS:
+        # Banks and credit agencies see a natural person only with the person's own
+        # authorisation; that hook comes with subject self-service (the lending issue).
+        return False
     return _holds(actor, act) and _owns(actor, act, department_id)
 
 
@@ -127,6 +138,8 @@ def _refuse_unless(actor: Actor, code: str, allowed: bool) -> None:
         return
     if not isinstance(actor, Principal):
         raise PermissionDenied(f"操作者“{actor.name}”不是已知的调用方，无权{act.label}")
+    if code == "person.read" and actor.consumer_kind in MARKET_CONSUMERS:
+        raise PermissionDenied("金融机构和信用服务机构须经本人授权方可查看自然人的身份与信用记录")
     if not actor.authenticated:
         raise NotAuthenticated(f"{act.label}需要登录或有效的 API 密钥（X-API-Key 请求头）")
     if not _holds(actor, act):

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.registry import Catalog
-from xinyong.permissions.policy import Audience, Principal
+from xinyong.permissions.policy import MARKET_CONSUMERS, Audience, Principal
 from xinyong.privacy.ids import IdProtector, is_encrypted
 from xinyong.records.models import Record
 from xinyong.records.public import public_condition
@@ -23,9 +23,13 @@ def readable_items(catalog: Catalog, viewer: Principal | None) -> list[str]:
 def _sharing(catalog: Catalog, code: str, viewer: Principal | None) -> bool | int | None:
     """For one item: True (all its records), False (none), or a department id (the records
     that department is the source of); None stands for an operator (everything)."""
+    if viewer is not None and viewer.items is not None and code not in viewer.items:
+        return False  # outside what the consumer's agreement names
     sharing = catalog.item(code).sharing
     if sharing is None or viewer is None:
         return True
+    if viewer.consumer_kind in MARKET_CONSUMERS:
+        return False  # banks and credit agencies never read restricted items
     if "auditor" in sharing.readers and viewer.role == "auditor":
         return True
     if "credit_office" in sharing.readers and viewer.credit_office:

@@ -28,7 +28,25 @@ def _json() -> Any:
 
 
 def upgrade() -> None:
+    op.create_table(
+        "consumers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("code", sa.String(length=18), nullable=True),
+        sa.Column("contact", sa.String(length=200), nullable=False),
+        sa.Column("legal_basis", sa.Text(), nullable=False),
+        sa.Column("items", _json(), nullable=True),
+        sa.Column("ip_allowlist", _json(), nullable=True),
+        sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consumers")),
+    )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("consumer_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_api_keys_consumer_id_consumers"), "consumers", ["consumer_id"], ["id"]
+        )
         batch_op.add_column(sa.Column("suspended_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("per_minute", sa.Integer(), nullable=True))
@@ -74,3 +92,8 @@ def downgrade() -> None:
         batch_op.drop_column("per_minute")
         batch_op.drop_column("expires_at")
         batch_op.drop_column("suspended_at")
+        batch_op.drop_constraint(
+            batch_op.f("fk_api_keys_consumer_id_consumers"), type_="foreignkey"
+        )
+        batch_op.drop_column("consumer_id")
+    op.drop_table("consumers")
