@@ -88,6 +88,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "commitment.breach": DECIDERS,
     "joint.initiate": DECIDERS | {"checks"},
     "article.manage": frozenset({"admin", "admin_key"}),
+    "account.manage": frozenset({"admin", "admin_key"}),
 }
 
 PATH_VALUES = {

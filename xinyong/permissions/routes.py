@@ -101,6 +101,11 @@ ROUTE_ACTIONS: dict[str, str] = {
     "POST /workbench/lists/{entry_id}": "list.recognise",
     "GET /workbench/joint": "joint.read",
     "POST /workbench/joint/{task_id}": "joint.feedback",
+    "GET /workbench/keys": "account.manage",
+    "POST /workbench/keys": "account.manage",
+    "POST /workbench/keys/{key_id}": "account.manage",
+    "POST /workbench/consumers": "account.manage",
+    "GET /workbench/usage": "usage.read",
 }
 
 
