@@ -296,3 +296,41 @@ def test_a_consumer_outside_its_addresses_or_its_validity_is_refused(
     )
     expired = api.get("/api/v1/catalog", headers=lapsed)
     assert expired.status_code == 401 and "有效期" in expired.json()["detail"]
+
+
+def test_a_caller_far_above_its_seven_day_baseline_is_flagged(session: Session) -> None:
+    from datetime import date, timedelta
+
+    from xinyong.gateway.models import ApiUsage
+    from xinyong.gateway.usage import baseline_alerts
+
+    day = date(2026, 11, 22)
+    for back in range(1, 8):
+        for caller in ("apikey:steady", "apikey:runaway"):
+            session.add(
+                ApiUsage(
+                    day=day - timedelta(days=back),
+                    caller=caller,
+                    family="checks",
+                    status_class="2xx",
+                    calls=100,
+                    latency_ms=0.0,
+                    histogram=[0] * 10,
+                )
+            )
+    for caller, calls in (("apikey:steady", 300), ("apikey:runaway", 301)):
+        session.add(
+            ApiUsage(
+                day=day,
+                caller=caller,
+                family="checks",
+                status_class="2xx",
+                calls=calls,
+                latency_ms=0.0,
+                histogram=[0] * 10,
+            )
+        )
+    session.commit()
+    alerts = baseline_alerts(session, day)
+    assert [a["caller"] for a in alerts] == ["apikey:runaway"]  # 3x is the line, not above it
+    assert "3倍" in alerts[0]["message"]

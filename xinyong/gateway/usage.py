@@ -142,6 +142,41 @@ def percentile_ms(histogram: list[int], share: float) -> float | None:
     return float("inf")
 
 
+ALERT_FACTOR = 3.0
+ALERT_MIN_CALLS = 20  # a handful of calls is never an alert
+
+
+def baseline_alerts(session: Session, day: date) -> list[dict[str, Any]]:
+    """Callers whose calls on ``day`` exceed three times their daily average over the seven
+    days before (a key copied elsewhere, a runaway loop, a scrape)."""
+    first = day - timedelta(days=7)
+    rows = session.execute(
+        select(ApiUsage.caller, ApiUsage.day, ApiUsage.calls).where(
+            ApiUsage.day >= first, ApiUsage.day <= day
+        )
+    ).all()
+    before: dict[str, int] = {}
+    today_calls: dict[str, int] = {}
+    for caller, when, calls in rows:
+        target = today_calls if when == day else before
+        target[caller] = target.get(caller, 0) + calls
+    alerts = []
+    for caller, calls in sorted(today_calls.items()):
+        baseline = before.get(caller, 0) / 7
+        if calls >= ALERT_MIN_CALLS and calls > ALERT_FACTOR * baseline:
+            alerts.append(
+                {
+                    "caller": caller,
+                    "calls": calls,
+                    "baseline": round(baseline, 1),
+                    "message": (
+                        f"{caller} 今日调用 {calls} 次，超过近7日日均 {baseline:.1f} 次的3倍"
+                    ),
+                }
+            )
+    return alerts
+
+
 def usage_report(session: Session, days: int, until: date | None = None) -> dict[str, Any]:
     """Calls per day, per caller and per family over the last ``days`` days, with errors and
     the 95th percentile latency."""
@@ -167,6 +202,7 @@ def usage_report(session: Session, days: int, until: date | None = None) -> dict
         return {"calls": tally.calls, "p95_ms": percentile_ms(tally.histogram, 0.95)}
 
     return {
+        "alerts": baseline_alerts(session, last),
         "from": first,
         "to": last,
         "days": [

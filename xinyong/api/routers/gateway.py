@@ -34,6 +34,9 @@ class UsageOut(BaseModel):
         populate_by_name=True,
     )
 
+    alerts: list[dict[str, Any]] = Field(
+        description="今日调用量超过近7日日均3倍的调用方", default_factory=list
+    )
     from_: date = Field(alias="from")
     to: date
     days: list[dict[str, Any]]

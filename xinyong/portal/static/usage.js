@@ -39,6 +39,14 @@
     fetch("/api/v1/usage?days=7", { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
+        var alerts = document.getElementById("usage-alerts");
+        alerts.textContent = "";
+        data.alerts.forEach(function (a) {
+          var li = document.createElement("li");
+          li.className = "error";
+          li.textContent = a.message;
+          alerts.appendChild(li);
+        });
         bars(data.days);
         table("usage-callers", data.callers, "caller");
         table("usage-families", data.families, "family");
