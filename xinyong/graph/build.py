@@ -18,11 +18,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, exists, select
+from sqlalchemy import Integer, delete, exists, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from xinyong.db.bulk import insert_frame
+from xinyong.db.bulk import among, insert_frame
 from xinyong.graph.models import HOLDING, LEGAL_REPRESENTATIVE, OFFICER, GraphEdge
 from xinyong.identifiers.resident_id import mask_resident_id
 from xinyong.identifiers.uscc import subject_kind_of_uscc
@@ -181,32 +181,32 @@ _SCHEMA: dict[str, Any] = {
 
 
 def _rows(session: Session, condition: ColumnElement[bool]) -> Iterator[list[Any]]:
-    """Records of the edge items matching ``condition`` that have no edges yet, in chunks."""
-    last = 0
-    while True:
-        chunk = session.execute(
-            select(
-                Record.id,
-                Record.item,
-                Record.subject_id,
-                Record.layout_id,
-                Record.stored_values,
-                Subject.uscc,
-            )
-            .join(Subject, Subject.id == Record.subject_id)
-            .where(
-                condition,
-                Record.item.in_(EDGE_ITEMS),
-                Record.id > last,
-                ~exists().where(GraphEdge.record_id == Record.id),
-            )
-            .order_by(Record.id)
-            .limit(READ_CHUNK)
-        ).all()
-        if not chunk:
-            return
-        last = chunk[-1].id
-        yield list(chunk)
+    """Records of the edge items matching ``condition`` that have no edges yet, in chunks:
+    their ids in one pass, then each chunk by primary key."""
+    ids = session.execute(
+        select(Record.id).where(
+            condition,
+            Record.item.in_(EDGE_ITEMS),
+            ~exists().where(GraphEdge.record_id == Record.id),
+        )
+    ).scalars()
+    pending = sorted(ids)
+    for start in range(0, len(pending), READ_CHUNK):
+        chunk = pending[start : start + READ_CHUNK]
+        yield list(
+            session.execute(
+                select(
+                    Record.id,
+                    Record.item,
+                    Record.subject_id,
+                    Record.layout_id,
+                    Record.stored_values,
+                    Subject.uscc,
+                )
+                .join(Subject, Subject.id == Record.subject_id)
+                .where(among(session, Record.id, chunk, Integer()))
+            ).all()
+        )
 
 
 def add_edges(session: Session, condition: ColumnElement[bool]) -> int:

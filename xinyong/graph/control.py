@@ -128,15 +128,22 @@ class ControlResult:
     truncated: bool = False
 
 
+def index(stakes: Iterable[Stake]) -> dict[str, dict[str, Stake]]:
+    """Stakes by company and holder (a company holding itself left out)."""
+    holders_of: dict[str, dict[str, Stake]] = defaultdict(dict)
+    for stake in stakes:
+        if stake.holder != stake.target:
+            holders_of[stake.target][stake.holder] = stake
+    return dict(holders_of)
+
+
 class Ownership:
     """The holdings above one target organisation."""
 
-    def __init__(self, target: str, stakes: Iterable[Stake]) -> None:
+    def __init__(self, target: str, holders_of: Mapping[str, Mapping[str, Stake]]) -> None:
+        """``holders_of``: company -> holder -> stake (it may hold far more than what lies
+        above ``target``: ``index`` once, then one Ownership per company)."""
         self.target = target
-        holders_of: dict[str, dict[str, Stake]] = defaultdict(dict)
-        for stake in stakes:
-            if stake.holder != stake.target:
-                holders_of[stake.target][stake.holder] = stake
         # Only what lies above the target, in the order it is reached.
         self.order: list[str] = [target]
         seen = {target}
@@ -148,7 +155,7 @@ class Ownership:
                     seen.add(holder)
                     self.order.append(holder)
                     queue.append(holder)
-        self.holders_of = {c: holders_of[c] for c in self.order if c in holders_of}
+        self.holders_of = {c: dict(holders_of[c]) for c in self.order if c in holders_of}
         self.out: dict[str, dict[str, Stake]] = defaultdict(dict)
         for company, holders in self.holders_of.items():
             for holder, stake in holders.items():
@@ -250,7 +257,12 @@ def _largest(holders: list[Holder]) -> Holder | None:
 
 def analyse(target: str, stakes: Iterable[Stake]) -> ControlResult:
     """Penetration, control and the actual controller of ``target``."""
-    ownership = Ownership(target, stakes)
+    return analyse_indexed(target, index(stakes))
+
+
+def analyse_indexed(target: str, holders_of: Mapping[str, Mapping[str, Stake]]) -> ControlResult:
+    """``analyse`` on stakes already indexed by ``index``."""
+    ownership = Ownership(target, holders_of)
     shares, converged = ownership.penetration()
     paths, truncated = ownership.simple_paths()
     direct = ownership.holders_of.get(target, {})

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -33,6 +34,7 @@ from xinyong.records.public import public_condition
 from xinyong.records.views import sharing_condition
 
 IN_CHUNK = 2000
+RECORD_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,16 @@ class GraphView:
     as_of: date
     known_at: datetime | None = None
     viewer: Principal | None = None
+
+    @cached_property
+    def records(self) -> ColumnElement[bool]:
+        """``held``, built once per view."""
+        return held(self)
+
+    @cached_property
+    def edges(self) -> ColumnElement[bool]:
+        """``in_force``, built once per view."""
+        return in_force(self)
 
 
 @dataclass(frozen=True)
@@ -93,35 +105,50 @@ _COLUMNS: list[Any] = [
 ]
 
 
-def visible(view: GraphView) -> ColumnElement[bool]:
-    """The edges ``view`` sees (a condition on graph_edges joined with records)."""
+def held(view: GraphView) -> ColumnElement[bool]:
+    """The record versions ``view`` sees (a condition on records)."""
     if view.known_at is not None:
-        held = and_(
+        condition = and_(
             Record.recorded_at <= view.known_at,
             or_(Record.superseded_at.is_(None), Record.superseded_at > view.known_at),
             Record.status == "active",
         )
     elif view.audience is Audience.public:
-        held = public_condition(view.catalog, view.today)
+        condition = public_condition(view.catalog, view.today)
     else:
-        held = and_(
+        condition = and_(
             Record.is_current.is_(True),
             Record.status == "active",
             sharing_condition(view.catalog, view.viewer),
         )
     if view.audience is Audience.public:
-        held = and_(held, Record.item.in_(view.catalog.public_items))
-    in_force = and_(
+        condition = and_(condition, Record.item.in_(view.catalog.public_items))
+    return condition
+
+
+def in_force(view: GraphView) -> ColumnElement[bool]:
+    """The relations in force on ``view.as_of`` by their own dates."""
+    return and_(
         or_(GraphEdge.valid_from.is_(None), GraphEdge.valid_from <= view.as_of),
         or_(GraphEdge.valid_to.is_(None), GraphEdge.valid_to > view.as_of),
     )
-    return and_(held, in_force)
 
 
-def _chunks(keys: Iterable[str]) -> Iterable[list[str]]:
+def _chunks(keys: Iterable[Any], size: int = IN_CHUNK) -> Iterable[list[Any]]:
     ordered = sorted(set(keys))
-    for start in range(0, len(ordered), IN_CHUNK):
-        yield ordered[start : start + IN_CHUNK]
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def _visible_records(session: Session, view: GraphView, ids: set[int]) -> set[int]:
+    """Which of the records behind some edges ``view`` sees. Asked apart from the edges, by
+    primary key: joined, SQLite's planner starts from the records of the public items."""
+    seen: set[int] = set()
+    for chunk in _chunks(ids, RECORD_CHUNK):
+        seen.update(
+            session.execute(select(Record.id).where(Record.id.in_(chunk), view.records)).scalars()
+        )
+    return seen
 
 
 def load_edges(
@@ -136,16 +163,13 @@ def load_edges(
     found: dict[int, Edge] = {}
     for column, keys in ((GraphEdge.source_key, sources), (GraphEdge.target_key, targets)):
         for chunk in _chunks(keys):
-            statement = (
-                select(*_COLUMNS)
-                .join(Record, Record.id == GraphEdge.record_id)
-                .where(among(session, column, chunk), visible(view))
-            )
+            statement = select(*_COLUMNS).where(among(session, column, chunk), view.edges)
             if kinds is not None:
                 statement = statement.where(GraphEdge.kind.in_(kinds))
             for row in session.execute(statement).all():
                 found[row[0]] = Edge(*row)
-    return sorted(found.values(), key=lambda e: e.id)
+    shown = _visible_records(session, view, {e.record_id for e in found.values()})
+    return sorted((e for e in found.values() if e.record_id in shown), key=lambda e: e.id)
 
 
 def upstream(

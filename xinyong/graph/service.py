@@ -357,3 +357,22 @@ def _beneficial_owners(
         {**_holder_out(shown[e.source], shares.get(e.source, 0.0), []), "basis": "management"}
         for e in {e.source: e for e in managers}.values()
     ]
+
+
+def actual_controller(
+    session: Session, code: str, catalog: Catalog, today: date
+) -> dict[str, Any] | None:
+    """The actual controller of an organisation as the public sees it (for its portal page);
+    None for a person or when no one can be named."""
+    viewer = Principal.anonymous()
+    try:
+        root = resolve_root(session, code)
+        if root.startswith((PERSON_PREFIX, NAME_PREFIX)):
+            return None
+        answer = control_answer(
+            session, viewer, code, make_view(viewer, catalog, today, None, None)
+        )
+    except SubjectNotFound:
+        return None
+    found: dict[str, Any] | None = answer["actual_controller"]
+    return found

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from xinyong.api.deps import catalog_dep, get_db
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
+from xinyong.graph.service import actual_controller
 from xinyong.permissions import Audience, Principal
 from xinyong.settings import get_settings
 from xinyong.subjects.access import SubjectNotFound, subject_view
@@ -70,4 +71,5 @@ def subject_page(
     except SubjectNotFound:
         return render(request, "not_found.html", status=404, code=code)
     names = {code: item.name for code, item in catalog.items.items()}
-    return render(request, "subject.html", s=detail, item_names=names)
+    control = actual_controller(db, detail["ref"], catalog, today())
+    return render(request, "subject.html", s=detail, item_names=names, control=control)
