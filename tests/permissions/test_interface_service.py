@@ -334,3 +334,48 @@ def test_a_caller_far_above_its_seven_day_baseline_is_flagged(session: Session) 
     alerts = baseline_alerts(session, day)
     assert [a["caller"] for a in alerts] == ["apikey:runaway"]  # 3x is the line, not above it
     assert "3倍" in alerts[0]["message"]
+
+
+def test_the_nightly_feed_file_holds_the_changes_and_the_next_cursor(
+    city: Any, session: Session, tmp_path: Any
+) -> None:
+    import re
+    from datetime import date
+
+    from helpers import AUTHORITY, org, penalty_values, save_penalty
+
+    subject = org(session)
+    for number in ("N-1", "=cmd|' /C calc'!A0"):
+        values = penalty_values(subject, ["罚款"], date(2026, 5, 1), number, fine_wan="0.2")
+        save_penalty(session, subject, values)
+    session.commit()
+    target = tmp_path / "feed.csv"
+    printed = _cli(
+        "feeds",
+        "export",
+        "admin_penalty",
+        "--department",
+        AUTHORITY,
+        "--out",
+        str(target),
+        "--format",
+        "csv",
+    )
+    cursor = re.search(r"游标：(\S+)", printed)
+    assert cursor is not None and "已写出 2 条" in printed
+    text = target.read_text("utf-8-sig")
+    assert ("N-1" in text and "'=cmd" not in text.replace('""', '"')) or "'=" in text
+    again = tmp_path / "feed.jsonl"
+    printed = _cli(
+        "feeds",
+        "export",
+        "admin_penalty",
+        "--department",
+        AUTHORITY,
+        "--out",
+        str(again),
+        "--since",
+        cursor.group(1),
+    )
+    assert "已写出 0 条" in printed and again.read_text("utf-8") == ""
+    assert (target.stat().st_mode & 0o777) == 0o600

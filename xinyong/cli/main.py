@@ -15,6 +15,7 @@ from xinyong.cli import (
     db,
     demo,
     evaluation,
+    feeds,
     ingest,
     jobs,
     publicity,
@@ -52,6 +53,7 @@ cli.add_command(serve.serve)
 cli.add_command(accounts.users)
 cli.add_command(accounts.apikeys)
 cli.add_command(accounts.consumers)
+cli.add_command(feeds.feeds)
 cli.add_command(accounts.departments)
 cli.add_command(audit.audit)
 cli.add_command(ingest.ingest)
