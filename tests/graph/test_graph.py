@@ -205,3 +205,15 @@ def test_rebuild_gives_the_same_edges(session: Session, tmp_path: Path) -> None:
     # the person is keyed by the keyed hash of the ID number, as in the subject database
     person = "person:" + get_protector().lookup_hash(PERSON_ID[0])
     assert sum(key == person for _, _, key, _ in built) == 3
+
+
+def test_a_person_known_only_from_the_graph_is_found_by_id_number_by_staff_only(
+    session: Session, tmp_path: Path
+) -> None:
+    from xinyong.subjects.access import SubjectNotFound
+
+    load(session, tmp_path, "shareholder", [holding_row(0, person=4, ratio="100")])
+    answer = graph(session, PERSON_ID[4])
+    assert answer["subject"].startswith("P") and holders(answer, COMPANY[0]) == {"股东4"}
+    with pytest.raises(SubjectNotFound):
+        graph(session, PERSON_ID[4], viewer=PUBLIC)  # no resident-ID oracle for the public

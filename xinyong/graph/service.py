@@ -28,6 +28,7 @@ from xinyong.graph.query import (
     subscribed_totals,
     upstream,
 )
+from xinyong.identifiers.check import check_code
 from xinyong.permissions.policy import Audience, PermissionDenied, Principal, may
 from xinyong.privacy.ids import get_protector
 from xinyong.subjects.access import PURPOSE_REQUIRED, SubjectNotFound
@@ -63,9 +64,17 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def resolve_root(session: Session, code: str) -> str:
+def _graph_person(session: Session, key: str) -> str | None:
+    found = session.execute(
+        select(GraphEdge.source_key).where(GraphEdge.source_key == key).limit(1)
+    ).scalar_one_or_none()
+    return found
+
+
+def resolve_root(session: Session, code: str, staff: bool = False) -> str:
     """The node key of ``code``: a subject's (USCC, resident ID, ``P…``), or a person known
-    only from the graph by ``P…`` reference."""
+    only from the graph, by ``P…`` reference (and, for staff, by resident ID: the public
+    gets no answer to "is this ID number in the graph")."""
     subject = find_subject(session, code)
     if subject is not None:
         if subject.person_hash:
@@ -73,6 +82,11 @@ def resolve_root(session: Session, code: str) -> str:
         if subject.uscc:
             return subject.uscc
     raw = code.strip()
+    checked = check_code(raw)
+    if staff and checked.valid and checked.kind == "resident_id":
+        found = _graph_person(session, person_key(get_protector().lookup_hash(checked.normalized)))
+        if found is not None:
+            return found
     if raw.upper().startswith(PERSON_REF_PREFIX) and len(raw) == 21:
         prefix = PERSON_PREFIX + raw[1:].lower()
         found = session.execute(
@@ -239,7 +253,7 @@ def graph_answer(
     purpose: str | None = None,
 ) -> dict[str, Any]:
     """Nodes and edges within ``depth`` steps of the subject ``code``."""
-    root = resolve_root(session, code)
+    root = resolve_root(session, code, viewer.is_staff)
     edges, truncated = neighbourhood(session, view, root, min(depth, MAX_DEPTH), MAX_NODES)
     if not edges and view.audience is Audience.public and root.startswith(PERSON_PREFIX):
         raise _not_found(code)  # the public learns nothing of a person without public relations
@@ -292,7 +306,7 @@ def control_answer(
     purpose: str | None = None,
 ) -> dict[str, Any]:
     """Penetration, actual controller and beneficial owners of the organisation ``code``."""
-    root = resolve_root(session, code)
+    root = resolve_root(session, code, viewer.is_staff)
     if root.startswith((PERSON_PREFIX, NAME_PREFIX)):
         raise SubjectNotFound("自然人没有股权结构：控制分析只适用于组织")
     result, edges = analyse_subject(session, view, root)
