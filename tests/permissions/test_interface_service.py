@@ -379,3 +379,15 @@ def test_the_nightly_feed_file_holds_the_changes_and_the_next_cursor(
     )
     assert "已写出 0 条" in printed and again.read_text("utf-8") == ""
     assert (target.stat().st_mode & 0o777) == 0o600
+
+
+def test_a_family_quota_limits_that_family_only(api: TestClient, city: Any) -> None:
+    headers = city.who["read"].headers
+    number = _key_number(headers["X-API-Key"])
+    _cli("apikeys", "limits", number, "--family", "catalog", "--per-minute", "2")
+    deps.forget_keys()
+    codes = [api.get("/api/v1/catalog", headers=headers).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    over = api.get("/api/v1/catalog", headers=headers)
+    assert "“catalog”类接口" in over.json()["detail"]
+    assert api.get("/api/v1/lists/black_list", headers=headers).status_code == 200

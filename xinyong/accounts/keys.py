@@ -117,10 +117,20 @@ def set_key_limits(
     per_minute: int | None,
     per_day: int | None,
     expires_at: datetime | None,
+    family: str | None = None,
 ) -> ApiKey:
-    """A key's quotas and expiry (0 removes a quota)."""
+    """A key's quotas (over all interfaces, or of one interface ``family``) and expiry (0
+    removes a quota)."""
     authorize(actor, "account.manage")
     key = find_api_key(session, key_id)
+    if family:
+        quotas = {f: dict(q) for f, q in (key.family_quotas or {}).items()}
+        mine = quotas.setdefault(family, {})
+        for window, value in (("minute", per_minute), ("day", per_day)):
+            if value is not None:
+                mine[window] = value
+        key.family_quotas = {f: {w: n for w, n in q.items() if n} for f, q in quotas.items()}
+        per_minute = per_day = None
     if per_minute is not None:
         key.per_minute = per_minute or None
     if per_day is not None:
@@ -136,6 +146,7 @@ def set_key_limits(
         detail={
             "per_minute": key.per_minute,
             "per_day": key.per_day,
+            "family_quotas": key.family_quotas,
             "expires_at": str(expires_at),
         },
     )

@@ -67,6 +67,8 @@ class ApiKey(Base):
     # Calls allowed per minute and per day (None: no quota).
     per_minute: Mapped[int | None] = mapped_column(Integer)
     per_day: Mapped[int | None] = mapped_column(Integer)
+    # Quotas of one interface family: {"checks": {"minute": 600, "day": 100000}, ...}
+    family_quotas: Mapped[dict[str, dict[str, int]] | None] = mapped_column(JsonType)
     # A key of an outside consumer (bank, credit agency, other system), not of a department.
     consumer_id: Mapped[int | None] = mapped_column(ForeignKey("consumers.id"))
 

@@ -23,6 +23,7 @@ from xinyong.catalog.registry import Catalog, get_catalog
 from xinyong.clock import today, utcnow
 from xinyong.db.engine import session_factory
 from xinyong.gateway.quotas import take
+from xinyong.gateway.usage import family_of
 from xinyong.permissions.actions import ACTIONS
 from xinyong.permissions.policy import (
     NotAuthenticated,
@@ -64,6 +65,7 @@ class _KnownKey:
     until: float
     per_minute: int | None = None
     per_day: int | None = None
+    family_quotas: tuple[tuple[str, int | None, int | None], ...] = ()
     consumer_kind: str | None = None
     items: frozenset[str] | None = None
     networks: tuple[IPv4Network | IPv6Network, ...] | None = None  # the IP allowlist
@@ -131,6 +133,10 @@ def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey:
         time.monotonic() + KEY_CACHE_SECONDS,
         record.per_minute,
         record.per_day,
+        tuple(
+            (family, q.get("minute"), q.get("day"))
+            for family, q in sorted((record.family_quotas or {}).items())
+        ),
         consumer.kind if consumer else None,
         frozenset(consumer.items) if consumer and consumer.items else None,
         tuple(ip_network(n, strict=False) for n in consumer.ip_allowlist)
@@ -153,6 +159,7 @@ def _key_principal(known: _KnownKey, ip: str | None) -> Principal:
         credit_office=known.credit_office,
         per_minute=known.per_minute,
         per_day=known.per_day,
+        family_quotas=known.family_quotas,
         consumer_kind=known.consumer_kind,
         items=known.items,
     )
@@ -249,19 +256,27 @@ async def gate(request: Request) -> None:
     if not public and request.url.path.startswith(WORKBENCH) and principal.kind != "user":
         raise NotAuthenticated("工作台须以工作人员账号登录")  # API keys serve the API only
     authorize_route(principal, code)
-    if principal.per_minute or principal.per_day:
-        _within_quota(principal)
+    if principal.per_minute or principal.per_day or principal.family_quotas:
+        _within_quota(principal, family_of(request.url.path))
 
 
-def _within_quota(principal: Principal) -> None:
-    verdict = take(principal.name, {"minute": principal.per_minute, "day": principal.per_day})
-    if verdict is not None and not verdict.allowed:
-        window = "每分钟" if verdict.window == "minute" else "每日"
-        raise PermissionDenied(
-            f"调用次数超过配额（{window}{verdict.limit}次），请在{verdict.reset_s}秒后重试",
-            429,
-            verdict.headers(),
-        )
+def _within_quota(principal: Principal, family: str) -> None:
+    """The key's quotas, over all interfaces and for this interface family."""
+    quotas = [(principal.name, "", principal.per_minute, principal.per_day)]
+    quotas += [(f"{principal.name}:{f}", f, m, d) for f, m, d in principal.family_quotas]
+    for name, of_family, minute, day in quotas:
+        if (of_family and of_family != family) or not (minute or day):
+            continue
+        verdict = take(name, {"minute": minute, "day": day})
+        if verdict is not None and not verdict.allowed:
+            window = "每分钟" if verdict.window == "minute" else "每日"
+            scope = f"“{of_family}”类接口" if of_family else ""
+            raise PermissionDenied(
+                f"{scope}调用次数超过配额（{window}{verdict.limit}次），"
+                f"请在{verdict.reset_s}秒后重试",
+                429,
+                verdict.headers(),
+            )
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -157,12 +157,23 @@ def apikeys_resume(key_id: str) -> None:
 @click.option(
     "--expires", type=click.DateTime(["%Y-%m-%d"]), default=None, help="有效期至（当日0时失效）"
 )
+@click.option("--family", default=None, help="只限某类接口（如 checks、subjects、feeds）")
 def apikeys_limits(
-    key_id: str, per_minute: int | None, per_day: int | None, expires: datetime | None
+    key_id: str,
+    per_minute: int | None,
+    per_day: int | None,
+    expires: datetime | None,
+    family: str | None,
 ) -> None:
     _key_change(
         lambda s: set_key_limits(
-            s, cli_actor(), key_id, per_minute=per_minute, per_day=per_day, expires_at=expires
+            s,
+            cli_actor(),
+            key_id,
+            per_minute=per_minute,
+            per_day=per_day,
+            expires_at=expires,
+            family=family,
         ),
         "已更新配额与有效期",
     )

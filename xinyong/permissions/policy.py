@@ -41,6 +41,7 @@ class Principal(Actor):
     # An API key's quotas: calls per minute and per day (None: none).
     per_minute: int | None = None
     per_day: int | None = None
+    family_quotas: tuple[tuple[str, int | None, int | None], ...] = ()  # (family, minute, day)
     # An outside consumer's key: its kind (bank, credit_agency, ...) and the catalog items it
     # may read (None: all its kind may).
     consumer_kind: str | None = None

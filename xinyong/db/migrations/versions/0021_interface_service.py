@@ -51,6 +51,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("per_minute", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("per_day", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("family_quotas", _json(), nullable=True))
     op.create_table(
         "api_usage",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -66,7 +67,6 @@ def upgrade() -> None:
             "day", "caller", "family", "status_class", name=op.f("uq_api_usage_day")
         ),
     )
-
 
     op.create_table(
         "record_changes",
@@ -88,6 +88,7 @@ def downgrade() -> None:
     op.drop_table("record_changes")
     op.drop_table("api_usage")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.drop_column("family_quotas")
         batch_op.drop_column("per_day")
         batch_op.drop_column("per_minute")
         batch_op.drop_column("expires_at")
