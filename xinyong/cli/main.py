@@ -16,6 +16,7 @@ from xinyong.cli import (
     demo,
     evaluation,
     feeds,
+    graph,
     ingest,
     jobs,
     publicity,
@@ -54,6 +55,7 @@ cli.add_command(accounts.users)
 cli.add_command(accounts.apikeys)
 cli.add_command(accounts.consumers)
 cli.add_command(feeds.feeds)
+cli.add_command(graph.graph)
 cli.add_command(accounts.departments)
 cli.add_command(audit.audit)
 cli.add_command(ingest.ingest)
