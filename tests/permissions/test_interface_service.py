@@ -391,3 +391,43 @@ def test_a_family_quota_limits_that_family_only(api: TestClient, city: Any) -> N
     over = api.get("/api/v1/catalog", headers=headers)
     assert "“catalog”类接口" in over.json()["detail"]
     assert api.get("/api/v1/lists/black_list", headers=headers).status_code == 200
+
+
+def test_an_application_is_reviewed_before_a_key_is_issued(api: TestClient, city: Any) -> None:
+    api.cookies.clear()
+    api.cookies.update(city.who["officer"].cookies | {"xy_csrf": "t"})
+    form = {
+        "csrf_token": "t",
+        "name": "市场监管综合执法系统",
+        "contact": "李工 0754-86660000",
+        "matters": "行政许可审查时核查申请人信用",
+        "basis": "《优化营商环境条例》第五十四条",
+        "items": ["admin_penalty", "black_list"],
+    }
+    applied = api.post("/workbench/access", data=form)
+    assert applied.status_code == 200 and "待信用办审核" in applied.text
+    listed = _cli("consumers", "list")
+    number = next(line.split("\t")[0] for line in listed.splitlines() if "执法系统" in line)
+    assert "待审核" in listed
+    early = CliRunner().invoke(cli, ["apikeys", "create", "--scope", "read", "--consumer", number])
+    assert early.exit_code != 0 and "未经信用办批准" in early.output
+    no_reason = CliRunner().invoke(
+        cli, ["consumers", "review", number, "--approve", "--reason", " "]
+    )
+    assert no_reason.exit_code != 0 and "理由" in no_reason.output
+    _cli("consumers", "review", number, "--approve", "--reason", "依据充分，事项明确")
+    import json
+
+    key = json.loads(_cli("apikeys", "create", "--scope", "read", "--consumer", number, "--json"))[
+        "key"
+    ]
+    api.cookies.clear()
+    shown = api.get(f"/api/v1/subjects/{COMPANY}", headers={"X-API-Key": key})
+    assert shown.status_code in (200, 404)
+    assert (
+        "utility_arrears"
+        not in api.get("/api/v1/subjects", params={"q": "示范"}, headers={"X-API-Key": key}).text
+    )
+
+
+COMPANY = "914405007080295548"

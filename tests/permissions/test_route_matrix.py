@@ -89,6 +89,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "joint.initiate": DECIDERS | {"checks"},
     "article.manage": frozenset({"admin", "admin_key"}),
     "account.manage": frozenset({"admin", "admin_key"}),
+    "access.apply": frozenset({"admin", "admin_key", "officer", "other_officer"}),
 }
 
 PATH_VALUES = {

@@ -99,6 +99,11 @@ class Consumer(Base):
     items: Mapped[list[str] | None] = mapped_column(JsonType)  # None: every item its kind may
     ip_allowlist: Mapped[list[str] | None] = mapped_column(JsonType)  # addresses or networks
     valid_until: Mapped[date | None] = mapped_column(Date)
+    matters: Mapped[str | None] = mapped_column(Text)  # what it reads for (the application)
+    # applied -> approved / rejected (the credit office reviews); keys only for approved ones
+    state: Mapped[str] = mapped_column(String(16), default="approved")
+    applied_by: Mapped[str | None] = mapped_column(String(120))
+    review_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

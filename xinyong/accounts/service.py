@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import throttle
-from xinyong.accounts.models import ApiKey, Department, LoginSession, User
+from xinyong.accounts.models import ApiKey, Consumer, Department, LoginSession, User
 from xinyong.accounts.passwords import hash_password, verify_password
 from xinyong.accounts.roles import API_SCOPES, ROLES
 from xinyong.audit.log import Actor, record_event
@@ -211,6 +211,11 @@ def create_api_key(
             f"权限范围“{'、'.join(unknown) or '（空）'}”无效，可选：{'、'.join(API_SCOPES)}"
         )
     owner = department or credit_office(session)
+    if consumer_id is not None:
+        consumer = session.get(Consumer, consumer_id)
+        if consumer is None or consumer.state != "approved":
+            name = consumer.name if consumer else str(consumer_id)
+            raise AccountError(f"接入方“{name}”未经信用办批准，不能签发密钥")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(
         prefix=key[:10],

@@ -27,7 +27,12 @@ from xinyong.audit.log import record_event
 from xinyong.catalog.registry import CatalogError, get_catalog
 from xinyong.cli.common import cli_actor, echo_json, fail
 from xinyong.db.engine import session_scope
-from xinyong.gateway.consumers import create_consumer, get_consumer, list_consumers
+from xinyong.gateway.consumers import (
+    create_consumer,
+    get_consumer,
+    list_consumers,
+    review_consumer,
+)
 
 
 @click.group(help="工作人员账号。")
@@ -329,4 +334,50 @@ def consumers_list() -> None:
     with session_scope() as session:
         for c in list_consumers(session, cli_actor()):
             items = "、".join(c.items) if c.items else "按类型全部"
-            click.echo(f"{c.id}\t{c.name}\t{CONSUMER_KINDS[c.kind]}\t{items}\t{c.legal_basis}")
+            state = {"applied": "待审核", "approved": "已批准", "rejected": "已退回"}[c.state]
+            click.echo(
+                f"{c.id}\t{c.name}\t{CONSUMER_KINDS[c.kind]}\t{state}\t{items}\t{c.legal_basis}"
+            )
+
+
+@consumers.command("apply", help="申请接口接入（待信用办审核）：办理事项、可读目录项、法律依据。")
+@click.option("--name", required=True, help="接入方名称")
+@click.option("--kind", required=True, type=click.Choice(sorted(CONSUMER_KINDS)), help="类型")
+@click.option("--contact", required=True, help="联系人及电话")
+@click.option("--basis", required=True, help="接入的法律依据或协议")
+@click.option("--matters", required=True, help="办理哪些事项需要接入")
+@click.option("--item", "items", multiple=True, help="申请读取的目录项，可重复")
+def consumers_apply(
+    name: str, kind: str, contact: str, basis: str, matters: str, items: tuple[str, ...]
+) -> None:
+    try:
+        with session_scope() as session:
+            consumer = create_consumer(
+                session,
+                cli_actor(),
+                name=name,
+                kind=kind,
+                contact=contact,
+                legal_basis=basis,
+                items=list(items) or None,
+                matters=matters,
+                apply=True,
+            )
+            click.echo(f"已提交接入申请 {consumer.id}：{consumer.name}，待信用办审核")
+    except AccountError as exc:
+        fail(str(exc))
+
+
+@consumers.command("review", help="审核接入申请：--approve 或 --reject，并说明理由。")
+@click.argument("consumer_id", type=int)
+@click.option("--approve/--reject", required=True, help="批准或退回")
+@click.option("--reason", required=True, help="理由")
+def consumers_review(consumer_id: int, approve: bool, reason: str) -> None:
+    try:
+        with session_scope() as session:
+            consumer = review_consumer(session, cli_actor(), consumer_id, approve, reason)
+            click.echo(
+                f"接入方 {consumer.id}（{consumer.name}）：{'已批准' if approve else '已退回'}"
+            )
+    except AccountError as exc:
+        fail(str(exc))

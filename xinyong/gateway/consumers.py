@@ -29,10 +29,16 @@ def create_consumer(
     items: list[str] | None = None,
     ip_allowlist: list[str] | None = None,
     valid_until: date | None = None,
+    matters: str | None = None,
+    apply: bool = False,
 ) -> Consumer:
-    """Register a consumer; refused in Chinese when its kind, basis, items or addresses are
-    not acceptable (banks and credit agencies may not be given restricted items)."""
-    authorize(actor, "account.manage")
+    """Register a consumer (the credit office), or with ``apply`` file an application for
+    access that the credit office then reviews; refused in Chinese when its kind, basis,
+    items or addresses are not acceptable (banks and credit agencies may not be given
+    restricted items)."""
+    authorize(actor, "access.apply" if apply else "account.manage")
+    if apply and not (matters and matters.strip()):
+        raise AccountError("请写明申请接入办理哪些事项（matters）")
     if kind not in CONSUMER_KINDS:
         raise AccountError(f"接入方类型“{kind}”无效，可选：{'、'.join(CONSUMER_KINDS)}")
     if not legal_basis.strip():
@@ -57,18 +63,55 @@ def create_consumer(
         items=sorted(items) if items else None,
         ip_allowlist=list(ip_allowlist) if ip_allowlist else None,
         valid_until=valid_until,
+        matters=matters.strip() if matters else None,
+        state="applied" if apply else "approved",
+        applied_by=actor.name,
     )
     session.add(consumer)
     session.flush()
     record_event(
         session,
         actor,
-        "consumer.create",
+        "consumer.apply" if apply else "consumer.create",
         "consumer",
         consumer.id,
         detail={"name": name, "kind": kind, "items": consumer.items},
     )
     return consumer
+
+
+def review_consumer(
+    session: Session, actor: Actor, consumer_id: int, approve: bool, reason: str
+) -> Consumer:
+    """The credit office approves or rejects an application for access (a reason is due)."""
+    authorize(actor, "account.manage")
+    consumer = get_consumer(session, consumer_id)
+    if consumer.state != "applied":
+        raise AccountError(
+            f"接入方 {consumer_id} 不是待审核的申请（当前：{STATES[consumer.state]}）"
+        )
+    if not reason.strip():
+        raise AccountError("审核须说明理由")
+    consumer.state = "approved" if approve else "rejected"
+    consumer.review_reason = reason.strip()
+    record_event(
+        session,
+        actor,
+        "consumer.review",
+        "consumer",
+        consumer.id,
+        detail={"approved": approve, "reason": consumer.review_reason},
+    )
+    return consumer
+
+
+def issuable(consumer: Consumer) -> None:
+    """Keys are issued to approved consumers only."""
+    if consumer.state != "approved":
+        raise AccountError(f"接入方“{consumer.name}”{STATES[consumer.state]}，不能签发密钥")
+
+
+STATES = {"applied": "的申请尚待审核", "approved": "已批准", "rejected": "的申请已被退回"}
 
 
 def list_consumers(session: Session, actor: Actor) -> list[Consumer]:

@@ -131,6 +131,7 @@ _ACTIONS = (
     _a("joint.initiate", "发起联合奖惩", OFFICE_DECIDERS, {"checks", "admin"}, writes=True),
     _a("article.manage", "管理门户文章", {"admin"}, ADMIN_SCOPES, writes=True),
     _a("account.manage", "管理部门、账号与密钥", {"admin"}, ADMIN_SCOPES, writes=True),
+    _a("access.apply", "申请接口接入", {"admin", "data_officer"}, ADMIN_SCOPES, writes=True),
 )
 
 ACTIONS: dict[str, Action] = {a.code: a for a in _ACTIONS}

@@ -105,6 +105,9 @@ ROUTE_ACTIONS: dict[str, str] = {
     "POST /workbench/keys": "account.manage",
     "POST /workbench/keys/{key_id}": "account.manage",
     "POST /workbench/consumers": "account.manage",
+    "POST /workbench/consumers/{consumer_id}": "account.manage",
+    "GET /workbench/access": "access.apply",
+    "POST /workbench/access": "access.apply",
     "GET /workbench/usage": "usage.read",
 }
 

@@ -13,7 +13,12 @@ from xinyong.accounts.roles import API_SCOPES
 from xinyong.accounts.service import AccountError, create_api_key
 from xinyong.api.deps import forget_keys, get_db
 from xinyong.catalog.registry import get_catalog
-from xinyong.gateway.consumers import create_consumer, get_consumer, list_consumers
+from xinyong.gateway.consumers import (
+    create_consumer,
+    get_consumer,
+    list_consumers,
+    review_consumer,
+)
 from xinyong.permissions.policy import Principal
 from xinyong.portal import csrf
 from xinyong.workbench.routes import page, staff
@@ -84,6 +89,79 @@ def add_consumer(
         return _keys_page(request, user, db, 422, str(exc))
     db.commit()
     return RedirectResponse("/workbench/keys", status_code=303)
+
+
+@router.post("/consumers/{consumer_id}", response_model=None)
+def review(
+    request: Request,
+    consumer_id: int,
+    decision: str = Form(...),
+    reason: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    csrf.verify(request, csrf_token)
+    try:
+        review_consumer(db, _actor(request), consumer_id, decision == "approve", reason)
+    except AccountError as exc:
+        db.rollback()
+        return _keys_page(request, user, db, 422, str(exc))
+    db.commit()
+    return RedirectResponse("/workbench/keys", status_code=303)
+
+
+@router.get("/access", response_class=HTMLResponse)
+def access_form(request: Request, user: User = Depends(staff)) -> HTMLResponse:
+    return _access_page(request, user)
+
+
+def _access_page(
+    request: Request, user: User, status: int = 200, error: str | None = None, done: str = ""
+) -> HTMLResponse:
+    return page(
+        request,
+        "access.html",
+        user,
+        status=status,
+        kinds=CONSUMER_KINDS,
+        items=get_catalog().items,
+        error=error,
+        done=done,
+    )
+
+
+@router.post("/access", response_class=HTMLResponse)
+def apply_for_access(
+    request: Request,
+    name: str = Form(""),
+    contact: str = Form(""),
+    basis: str = Form(""),
+    matters: str = Form(""),
+    items: list[str] = Form(default=[]),
+    csrf_token: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> HTMLResponse:
+    """A department's officer applies for its system's access to the interface."""
+    csrf.verify(request, csrf_token)
+    try:
+        consumer = create_consumer(
+            db,
+            _actor(request),
+            name=name.strip(),
+            kind="department",
+            contact=contact.strip(),
+            legal_basis=basis,
+            items=items or None,
+            matters=matters,
+            apply=True,
+        )
+    except AccountError as exc:
+        db.rollback()
+        return _access_page(request, user, 422, str(exc))
+    db.commit()
+    return _access_page(request, user, done=f"已提交接入申请（编号 {consumer.id}），待信用办审核")
 
 
 @router.post("/keys", response_model=None)

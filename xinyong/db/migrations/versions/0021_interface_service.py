@@ -39,6 +39,10 @@ def upgrade() -> None:
         sa.Column("items", _json(), nullable=True),
         sa.Column("ip_allowlist", _json(), nullable=True),
         sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("matters", sa.Text(), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("applied_by", sa.String(length=120), nullable=True),
+        sa.Column("review_reason", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consumers")),
     )
