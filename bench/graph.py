@@ -20,6 +20,7 @@ import csv
 import os
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -194,8 +195,9 @@ def bench_database(orgs: int, requests: int, pg: bool) -> None:
         times.sort()
         p95 = times[int(len(times) * 0.95) - 1]
         print(f"  {label}: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms")
+    engine_for(normalize_url(url)).dispose()
+    shutil.rmtree(folder, ignore_errors=True)
     if pg:
-        engine_for(normalize_url(url)).dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
