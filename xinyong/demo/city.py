@@ -358,18 +358,8 @@ class CityBuilder:
         owners.plan(firms, [Person(s.name, str(s.resident_id)) for s in persons])
         market, market_id, _ = next(d for d in self.departments if d[0].kind == "市场监督管理局")
         total = 0
-        for item_code, rows in owners.rows(firms, market).items():
+        for item_code, rows in owners.rows(firms, market, market_id).items():
             for chunk in _chunks(rows, CHUNK):
-                for row in chunk:
-                    firm = row.pop("_firm")
-                    row.update(
-                        {
-                            SUBJECT_ID: firm.subject_id,
-                            IDENTITY: firm.identity,
-                            "_department_id": market_id,
-                            "_published_at": None,
-                        }
-                    )
                 total += self._flush(item_code, chunk)
         add_edges(self.session, Record.item.in_(EDGE_ITEMS))
         return total

@@ -20,6 +20,7 @@ from typing import Any
 from xinyong.demo import vocabulary as v
 from xinyong.demo.facts import DemoDepartment, DemoSubject, source
 from xinyong.demo.identities import IdentityMaker
+from xinyong.records.store import IDENTITY, SUBJECT_ID
 
 PARTNERSHIP = "（有限合伙）"
 OWNERSHIP_ITEMS = ("shareholder", "key_personnel", "registration_change", "annual_report")
@@ -321,16 +322,12 @@ class OwnershipBuilder:
         return rows
 
     def rows(
-        self, firms: list[Firm], department: DemoDepartment
+        self, firms: list[Firm], department: DemoDepartment, department_id: int
     ) -> dict[str, list[dict[str, Any]]]:
-        """Record values of the four items for every firm (after ``plan``)."""
+        """Record values of the four items for every firm (after ``plan``), with the subject
+        and source department columns ``records.store.prepare_records`` reads."""
         out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        prefixes = {
-            "shareholder": "GD",
-            "key_personnel": "RY",
-            "registration_change": "BG",
-            "annual_report": "NB",
-        }
+        prefixes = dict(zip(OWNERSHIP_ITEMS, ("GD", "RY", "BG", "NB"), strict=True))
         for firm in firms:
             made = {
                 "shareholder": [
@@ -340,8 +337,12 @@ class OwnershipBuilder:
                 "registration_change": self._change_rows(firm),
                 "annual_report": self._report_rows(firm),
             }
+            extra = {
+                SUBJECT_ID: firm.subject_id,
+                IDENTITY: firm.identity,
+                "_department_id": department_id,
+                "_published_at": None,
+            }
             for item, rows in made.items():
-                out[item] += [
-                    r | source(prefixes[item], department) | {"_firm": firm} for r in rows
-                ]
+                out[item] += [r | source(prefixes[item], department) | extra for r in rows]
         return out
