@@ -70,6 +70,34 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "several servers share one count per key.",
     ),
     SettingSpec(
+        "XINYONG_INGEST_MAX_FILE_MB",
+        "1024",
+        "Largest file a department may submit (upload, command line, drop folder), in MB; "
+        "a larger one is refused before it is read.",
+    ),
+    SettingSpec(
+        "XINYONG_INGEST_MAX_UNZIPPED_MB",
+        "2048",
+        "Largest total uncompressed size of an XLSX file's parts, in MB, read from the zip's "
+        "central directory before the file is opened.",
+    ),
+    SettingSpec(
+        "XINYONG_INGEST_MAX_ZIP_RATIO",
+        "100",
+        "Largest compression ratio of a part of an XLSX file (parts over 1 MB uncompressed); "
+        "a higher one is a zip bomb and the file is refused before it is opened.",
+    ),
+    SettingSpec("XINYONG_INGEST_MAX_ROWS", "5000000", "Most data rows in one submitted file."),
+    SettingSpec(
+        "XINYONG_INGEST_MAX_COLUMNS", "200", "Most columns in one submitted file's header."
+    ),
+    SettingSpec(
+        "XINYONG_INGEST_MAX_CELL_CHARS",
+        "32767",
+        "Longest value of one cell, in characters (Excel's own limit); a row with a longer "
+        "cell is rejected with the reason.",
+    ),
+    SettingSpec(
         "XINYONG_TEST_PG_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         "Tests only: PostgreSQL server used to create throw-away test databases. Tests run on "
@@ -98,6 +126,38 @@ class PlatformKeyError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class IngestLimits:
+    """Limits on a submitted file, checked before or while it is read (``xinyong.safety``)."""
+
+    max_file_bytes: int = 1024 << 20
+    max_unzipped_bytes: int = 2048 << 20
+    max_zip_ratio: int = 100
+    max_rows: int = 5_000_000
+    max_columns: int = 200
+    max_cell_chars: int = 32_767
+
+
+def _positive(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) <= 0:
+        raise ValueError(f"设置 {name} 的值“{value}”无效：应为正整数")
+    return int(value)
+
+
+def _ingest_limits() -> IngestLimits:
+    return IngestLimits(
+        max_file_bytes=_positive("XINYONG_INGEST_MAX_FILE_MB", 1024) << 20,
+        max_unzipped_bytes=_positive("XINYONG_INGEST_MAX_UNZIPPED_MB", 2048) << 20,
+        max_zip_ratio=_positive("XINYONG_INGEST_MAX_ZIP_RATIO", 100),
+        max_rows=_positive("XINYONG_INGEST_MAX_ROWS", 5_000_000),
+        max_columns=_positive("XINYONG_INGEST_MAX_COLUMNS", 200),
+        max_cell_chars=_positive("XINYONG_INGEST_MAX_CELL_CHARS", 32_767),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     host: str
@@ -112,6 +172,8 @@ class Settings:
     """Where the platform key lives when XINYONG_SECRET_KEY is unset."""
     configured_key: bytes | None = field(default=None, repr=False)
     """XINYONG_SECRET_KEY, when set."""
+    limits: IngestLimits = field(default_factory=IngestLimits)
+    """Limits on submitted files (XINYONG_INGEST_*)."""
 
     @cached_property
     def secret_key(self) -> bytes:
@@ -189,6 +251,7 @@ def load_settings(database_url: str | None = None) -> Settings:
         key_file=(db_file.parent if db_file is not None else data_dir) / KEY_FILE,
         redis_url=_env("XINYONG_REDIS_URL"),
         configured_key=configured_key.encode("utf-8") if configured_key else None,
+        limits=_ingest_limits(),
     )
 
 

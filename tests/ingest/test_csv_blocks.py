@@ -8,14 +8,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from xinyong.ingest import readers
+from xinyong.ingest import csvfile, readers
 
 
 @pytest.mark.parametrize("block", [7, 64, 1 << 20])
 def test_blocks_give_the_same_rows_as_one_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", block)
+    monkeypatch.setattr(csvfile, "CSV_BLOCK_BYTES", block)
     rows = [
         [f"名称{n}", f'说"明"{n}\n第二行' if n % 3 == 0 else f"值{n}", "" if n % 4 else "备注"]
         for n in range(200)
@@ -41,25 +41,31 @@ def _write_lines(path: Path, parts: list[tuple[str, str]]) -> Path:
     return path
 
 
-def test_a_file_that_turns_from_utf8_to_gbk_is_refused_with_a_clear_reason(
+def test_a_gbk_row_in_a_utf8_file_is_rejected_alone_with_a_clear_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readers, "ENCODING_PROBE_BYTES", 64)
-    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(csvfile, "ENCODING_PROBE_BYTES", 64)
+    monkeypatch.setattr(csvfile, "CSV_BLOCK_BYTES", 4096)
     # (past the first blocks any reader takes for the header)
     utf8 = "名称,说明\n" + "".join(f"示范企业{n},正常\n" for n in range(5000))
-    path = _write_lines(tmp_path / "mixed.csv", [(utf8, "utf-8"), ("后来的企业,国标编码\n", "gbk")])
+    path = _write_lines(
+        tmp_path / "mixed.csv",
+        [(utf8, "utf-8"), ("后来的企业,国标编码\n", "gbk"), ("最后的企业,正常\n", "utf-8")],
+    )
     opened = readers.open_file(path)
     assert opened.source.encoding == "utf-8-sig"
-    with pytest.raises(readers.ReadError) as refused:
-        list(opened.chunks)
-    assert "文件编码不一致" in str(refused.value)
+    rows = pl.concat(list(opened.chunks), how="diagonal")
+    assert rows.height == 5002
+    faulty = rows.filter(pl.col(readers.READ_ERROR).is_not_null())
+    assert faulty[readers.ROW_NUMBER].to_list() == [5002]
+    assert "无法按 UTF-8 解码" in faulty[readers.READ_ERROR][0]
+    assert rows["名称"].to_list()[-1] == "最后的企业"
 
 
 def test_a_gbk_file_whose_start_is_plain_ascii_is_still_read_as_gbk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readers, "ENCODING_PROBE_BYTES", 64)
+    monkeypatch.setattr(csvfile, "ENCODING_PROBE_BYTES", 64)
     ascii_start = "name,note\n" + "".join(f"company{n},ok\n" for n in range(20))
     path = _write_lines(
         tmp_path / "gbk.csv", [(ascii_start, "ascii"), ("示范企业,国标编码\n", "gbk")]

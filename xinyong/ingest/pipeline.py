@@ -38,7 +38,14 @@ from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
 from xinyong.ingest.models import Batch
-from xinyong.ingest.readers import ROW_NUMBER, OpenedFile, SourceFile, open_file, rows_frame
+from xinyong.ingest.readers import (
+    READ_ERROR,
+    ROW_NUMBER,
+    OpenedFile,
+    SourceFile,
+    open_file,
+    rows_frame,
+)
 from xinyong.ingest.rejects import ERROR_COLUMN, rejected_path, write_rejected
 from xinyong.permissions import PermissionDenied, authorize, may
 from xinyong.privacy.ids import get_protector
@@ -291,6 +298,9 @@ class BatchRun:
         """Everything about a chunk that needs no database: clean, identify subjects, build the
         record versions (all but their subject ids) and reject duplicates. Runs ahead of
         ``load`` in a helper thread."""
+        if READ_ERROR in chunk.columns:  # rows the reader could not read whole
+            self._reject_unread(chunk.filter(pl.col(READ_ERROR).is_not_null()))
+            chunk = chunk.filter(pl.col(READ_ERROR).is_null()).drop(READ_ERROR)
         cleaned = self._own_source(
             clean_chunk(chunk, self.item, self.headers, self.catalog, self.today, self.checker)
         )
@@ -329,6 +339,17 @@ class BatchRun:
             sent=loaded.select(
                 ROW_NUMBER, *[c for c in self.source.headers if c in loaded.columns]
             ),
+        )
+
+    def _reject_unread(self, rows: pl.DataFrame) -> None:
+        """Rows with a fault of their own (a wrong number of fields, a NUL byte, bytes that are
+        not text, a cell over the length limit): rejected with the reader's reason."""
+        self.result.total += rows.height
+        self.result.rejected += rows.height
+        self.acc.error_kinds["unreadable"] += rows.height
+        columns = [c for c in self.source.headers if c in rows.columns]
+        self.acc.rejected.append(
+            rows.select(ROW_NUMBER, *columns, pl.col(READ_ERROR).alias(ERROR_COLUMN))
         )
 
     def _own_source(self, cleaned: pl.DataFrame) -> pl.DataFrame:
@@ -427,7 +448,7 @@ class BatchRun:
         r.timeliness = _timeliness_summary(self._delays())
         if self.acc.rejected:
             target = rejected_path(self.source, rejected_dir)
-            frame = pl.concat(self.acc.rejected)
+            frame = pl.concat(self.acc.rejected, how="diagonal").sort(ROW_NUMBER)
             write_rejected(
                 frame, self.source.headers, self.source.kind, self.source.encoding, target
             )
@@ -670,7 +691,7 @@ def ingest_rows(
 ) -> IngestResult:
     """Load rows pushed as JSON objects (the API); rejected rows come back as JSON Lines."""
     frame = rows_frame(rows)
-    headers = [c for c in frame.columns if c != ROW_NUMBER]
+    headers = [c for c in frame.columns if c not in (ROW_NUMBER, READ_ERROR)]
     source = SourceFile(Path(source_name), "jsonl", None, headers)
     digest = hashlib.sha256(frame.write_csv().encode("utf-8")).hexdigest()
     return _run(

@@ -6,10 +6,7 @@ in chunks so memory stays bounded.
 
 from __future__ import annotations
 
-import codecs
-import io
 import json
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,13 +15,22 @@ from typing import Any
 
 import polars as pl
 
+from xinyong.ingest.csvfile import (
+    ROW_NUMBER,
+    csv_chunks,
+    csv_header,
+    detect_encoding,
+    unique_columns,
+    utf8_copy,
+)
+from xinyong.ingest.errors import LimitError, ReadError
+from xinyong.ingest.faults import READ_ERROR, flag_faults
+from xinyong.safety.limits import check_columns, check_size, check_xlsx, limits, row_limit_error
+from xinyong.settings import IngestLimits
+
+__all__ = ["READ_ERROR", "ROW_NUMBER", "LimitError", "ReadError", "open_file", "rows_frame"]
 CHUNK_ROWS = 50_000
 ENCODINGS = ("utf-8-sig", "gb18030")
-ROW_NUMBER = "_row"
-
-
-class ReadError(ValueError):
-    """The file cannot be read; the message says why, in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -46,149 +52,6 @@ def detect_kind(path: Path) -> str:
     raise ReadError(f"不支持的文件类型“{path.suffix}”：请提交 CSV、XLSX 或 JSON Lines 文件")
 
 
-ENCODING_PROBE_BYTES = 4 << 20
-
-
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) or GB18030, from the file's first ENCODING_PROBE_BYTES.
-
-    When they hold Chinese text that decodes as UTF-8, the file is UTF-8 (GBK text is next to
-    never valid UTF-8); the rest is checked as it is read (``_csv_blocks``). A start that is
-    plain ASCII proves nothing, so then the whole file is checked here.
-    """
-    probe = ENCODING_PROBE_BYTES
-    with path.open("rb") as handle:
-        head = handle.read(probe)
-        whole = len(head) < probe
-    try:
-        # not final: a character cut at the end of the probe is not an error
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
-        if not head.isascii() or whole or _decodes_whole(path, "utf-8", probe):
-            return "utf-8-sig"
-    except UnicodeDecodeError:
-        pass
-    if _decodes_whole(path, "gb18030", probe):
-        return "gb18030"
-    raise ReadError("文件编码无法识别：既不是 UTF-8，也不是 GB18030/GBK")
-
-
-def _decodes_whole(path: Path, encoding: str, block_bytes: int) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        with path.open("rb") as handle:
-            while block := handle.read(block_bytes):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _utf8_copy(path: Path, encoding: str) -> Path:
-    """A UTF-8 copy of a GB18030 file (streamed), for the CSV parser."""
-    target = Path(tempfile.mkstemp(suffix=".csv", prefix="xinyong-")[1])
-    with (
-        path.open("r", encoding=encoding, newline="") as src,
-        target.open("w", encoding="utf-8", newline="") as dst,
-    ):
-        while block := src.read(1 << 20):
-            dst.write(block)
-    return target
-
-
-def _csv_headers(path: Path) -> list[str]:
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        import csv
-
-        return next(csv.reader(handle), [])
-
-
-def _strip_bom(name: str) -> str:
-    return name.lstrip("\ufeff")
-
-
-CSV_BLOCK_BYTES = 16 << 20
-
-
-def _record_end(block: bytes) -> int:
-    """Index just past the last complete record of a block that starts at a record boundary
-    (a newline outside quotes: an even number of quote characters before it); 0 if none."""
-    end = block.rfind(b"\n")
-    quotes = block.count(b'"', 0, end) if end >= 0 else 0
-    while end >= 0 and quotes % 2:
-        previous = block.rfind(b"\n", 0, end)
-        quotes -= block.count(b'"', previous + 1, end)
-        end = previous
-    return end + 1
-
-
-MIXED_ENCODING = (
-    "文件编码不一致：开头是 UTF-8，后面有不是 UTF-8 的内容（可能混有 GBK/GB18030 文字）；"
-    "请将整个文件另存为 UTF-8 或 GB18030 后重新提交"
-)
-
-
-def _parse_block(part: bytes, columns: list[str]) -> pl.DataFrame:
-    try:
-        return pl.read_csv(
-            io.BytesIO(part),
-            has_header=False,
-            new_columns=columns,
-            infer_schema=False,
-            encoding="utf8",
-            quote_char='"',
-        )
-    except pl.exceptions.ComputeError as exc:
-        if "utf-8" in str(exc).lower():
-            raise ReadError(MIXED_ENCODING) from exc
-        raise
-
-
-def _csv_blocks(path: Path, columns: list[str]) -> Iterator[pl.DataFrame]:
-    """The file's records as frames, parsed from blocks of whole records read one at a time
-    (memory stays at a block or two whatever the file's size)."""
-    with path.open("rb") as handle:
-        pending = handle.read(CSV_BLOCK_BYTES).removeprefix(codecs.BOM_UTF8)
-        start = _record_end(pending[: pending.find(b"\n") + 1] or pending)
-        while start == 0 and (more := handle.read(CSV_BLOCK_BYTES)):
-            pending += more  # a header longer than a block
-            start = _record_end(pending)
-        pending = pending[start:] if start else b""
-        while True:
-            more = handle.read(CSV_BLOCK_BYTES)
-            block = pending + more
-            cut = _record_end(block) if more else len(block)
-            if cut == 0 and more:
-                pending = block  # one record longer than a block: read on
-                continue
-            part, pending = block[:cut], block[cut:]
-            if part.strip():
-                yield _parse_block(part, columns)
-            if not more:
-                return
-
-
-def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    columns = [
-        _strip_bom(c)
-        for c in pl.read_csv(path, n_rows=0, infer_schema=False, encoding="utf8").columns
-    ]
-    offset = 0
-    buffered: list[pl.DataFrame] = []
-    held = 0
-    for frame in _csv_blocks(path, columns):
-        buffered.append(frame)
-        held += frame.height
-        while held >= chunk_rows:
-            joined = pl.concat(buffered)
-            chunk, rest = joined.head(chunk_rows), joined.slice(chunk_rows)
-            yield chunk.with_row_index(ROW_NUMBER, offset=offset + 2)
-            offset += chunk.height
-            buffered, held = [rest], rest.height
-    if held:
-        yield pl.concat(buffered).with_row_index(ROW_NUMBER, offset=offset + 2)
-
-
 def _cell_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -202,38 +65,44 @@ def _cell_text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+def _xlsx_rows(path: Path, rules: IngestLimits) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     from openpyxl import load_workbook
 
+    check_xlsx(path, rules)  # size, uncompressed size and ratio: before anything is opened
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None) or ()
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise ReadError(f"Excel 文件无法打开：{exc}") from exc
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header_row = next(rows, None) or ()
     headers = [str(h).strip() if h is not None else "" for h in header_row]
     while headers and not headers[-1]:
         headers.pop()
+    check_columns(len(headers), rules)
     return headers, rows
 
 
-def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    headers, rows = _xlsx_rows(path)
-    columns = _unique_headers(headers)
+def _xlsx_chunks(path: Path, chunk_rows: int, rules: IngestLimits) -> Iterator[pl.DataFrame]:
+    headers, rows = _xlsx_rows(path, rules)
+    columns = unique_columns(headers)
     buffer: list[list[str | None]] = []
     lines: list[int] = []
+    count = 0
     for line, row in enumerate(rows, start=2):  # the sheet's own row numbers
         cells = [_cell_text(v) for v in row[: len(columns)]]
         cells += [None] * (len(columns) - len(cells))
         if any(c is not None for c in cells):  # blank rows are not rows
             buffer.append(cells)
             lines.append(line)
+            count += 1
+            if count > rules.max_rows:
+                raise row_limit_error(rules)
         if len(buffer) >= chunk_rows:
-            yield _frame(columns, buffer, lines)
+            yield flag_faults(_frame(columns, buffer, lines), columns, rules.max_cell_chars)
             buffer, lines = [], []
     if buffer:
-        yield _frame(columns, buffer, lines)
+        yield flag_faults(_frame(columns, buffer, lines), columns, rules.max_cell_chars)
 
 
 def _frame(columns: list[str], rows: list[list[str | None]], lines: list[int]) -> pl.DataFrame:
@@ -244,41 +113,53 @@ def _frame(columns: list[str], rows: list[list[str | None]], lines: list[int]) -
     )
 
 
-def _unique_headers(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    unique = []
-    for i, header in enumerate(headers):
-        name = header or f"未命名列{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}#{seen[name]}"
-        else:
-            seen[name] = 1
-        unique.append(name)
-    return unique
+def _json_line(line: str, number: int) -> tuple[dict[str, Any], str | None]:
+    """A line's object, or an empty one and the reason it is not one."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {}, f"第{number}行不是有效的 JSON：{exc.msg}（第{exc.colno}个字符），本行未载入"
+    except RecursionError:
+        return {}, f"第{number}行的 JSON 嵌套过深，本行未载入"
+    if not isinstance(row, dict):
+        return {}, f"第{number}行应为 JSON 对象（键: 值），本行未载入"
+    return row, None
 
 
-def _jsonl_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
+def _jsonl_chunks(path: Path, chunk_rows: int, rules: IngestLimits) -> Iterator[pl.DataFrame]:
     columns: list[str] = []
     buffer: list[dict[str, Any]] = []
-    with path.open("r", encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
+    longest = rules.max_cell_chars * 4 * rules.max_columns
+    count = 0
+    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
+        number = 0
+        while line := handle.readline(longest + 1):
+            number += 1
+            if len(line) > longest:
+                raise LimitError(
+                    f"第{number}行超过 {longest:,} 个字符，超出单元格长度上限"
+                    f"{rules.max_cell_chars:,}个字符（XINYONG_INGEST_MAX_CELL_CHARS）×列数："
+                    "文件未载入"
+                )
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ReadError(f"第{number}行不是有效的 JSON：{exc.msg}") from exc
-            if not isinstance(row, dict):
-                raise ReadError(f"第{number}行应为 JSON 对象（键: 值）")
+            row, reason = _json_line(line, number)
+            if "\ufffd" in line and reason is None:
+                reason = f"第{number}行含有无法按 UTF-8 解码的字节（显示为�），本行未载入"
             row[ROW_NUMBER] = number
+            if reason is not None:
+                row[READ_ERROR] = reason
             buffer.append(row)
-            columns += [k for k in row if k not in columns and k != ROW_NUMBER]
+            columns += [k for k in row if k not in columns and k not in (ROW_NUMBER, READ_ERROR)]
+            check_columns(len(columns), rules)
+            count += 1
+            if count > rules.max_rows:
+                raise row_limit_error(rules)
             if len(buffer) >= chunk_rows:
-                yield _json_frame(columns, buffer)
+                yield flag_faults(_json_frame(columns, buffer), columns, rules.max_cell_chars)
                 buffer = []
     if buffer:
-        yield _json_frame(columns, buffer)
+        yield flag_faults(_json_frame(columns, buffer), columns, rules.max_cell_chars)
 
 
 def _json_text(value: Any) -> str | None:
@@ -293,16 +174,23 @@ def _json_frame(columns: list[str], rows: list[dict[str, Any]]) -> pl.DataFrame:
     data: dict[str, list[Any]] = {c: [_json_text(r.get(c)) for r in rows] for c in columns}
     frame = pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
     rows_col = pl.Series(ROW_NUMBER, [r[ROW_NUMBER] for r in rows], dtype=pl.UInt32)
-    return frame.with_columns(rows_col).select([ROW_NUMBER, *columns])
+    frame = frame.with_columns(rows_col).select([ROW_NUMBER, *columns])
+    if any(READ_ERROR in r for r in rows):
+        reasons = pl.Series(READ_ERROR, [r.get(READ_ERROR) for r in rows], dtype=pl.String)
+        frame = frame.with_columns(reasons)
+    return frame
 
 
 def rows_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """Rows pushed as JSON objects (API), numbered from 1."""
+    """Rows pushed as JSON objects (API), numbered from 1; a row with a NUL byte or a cell over
+    the length limit carries its reason in READ_ERROR."""
     columns: list[str] = []
     for row in rows:
         columns += [k for k in row if k not in columns]
+    rules = limits()
+    check_columns(len(columns), rules)
     numbered = [dict(r, **{ROW_NUMBER: i}) for i, r in enumerate(rows, start=1)]
-    return _json_frame(columns, numbered)
+    return flag_faults(_json_frame(columns, numbered), columns, rules.max_cell_chars)
 
 
 @dataclass
@@ -316,29 +204,43 @@ class OpenedFile:
             self.cleanup.unlink(missing_ok=True)
 
 
-def open_file(path: Path, chunk_rows: int = CHUNK_ROWS) -> OpenedFile:
+def open_file(
+    path: Path, chunk_rows: int = CHUNK_ROWS, rules: IngestLimits | None = None
+) -> OpenedFile:
+    """The file's header and its rows in chunks, once its size (and for XLSX, what it would
+    decompress to) is within the limits; every chunk has ROW_NUMBER, the columns, and
+    READ_ERROR when a row in it is faulty."""
     kind = detect_kind(path)
     if not path.exists():
         raise ReadError(f"文件不存在：{path}")
+    rules = rules or limits()
+    check_size(path.stat().st_size, rules)
     if kind == "csv":
         encoding = detect_encoding(path)
-        readable = _utf8_copy(path, encoding) if encoding == "gb18030" else path
-        headers = [_strip_bom(h) for h in _csv_headers(readable)]
-        if not headers:
-            raise ReadError("文件为空：没有表头行")
+        readable, replaced = (path, False) if encoding != "gb18030" else utf8_copy(path, encoding)
         cleanup = readable if readable != path else None
+        try:
+            headers, columns = csv_header(readable, rules)
+        except ReadError:
+            if cleanup is not None:
+                cleanup.unlink(missing_ok=True)
+            raise
         source = SourceFile(path, kind, encoding, headers)
-        return OpenedFile(source, _csv_chunks(readable, chunk_rows), cleanup)
+        chunks = csv_chunks(readable, columns, chunk_rows, rules, replaced)
+        return OpenedFile(source, chunks, cleanup)
     if kind == "xlsx":
-        headers, _ = _xlsx_rows(path)
-        return OpenedFile(SourceFile(path, kind, None, headers), _xlsx_chunks(path, chunk_rows))
-    with path.open("r", encoding="utf-8-sig") as handle:
+        headers, _ = _xlsx_rows(path, rules)
+        unique_columns(headers)  # a repeated header is refused before any row is read
+        source = SourceFile(path, kind, None, headers)
+        return OpenedFile(source, _xlsx_chunks(path, chunk_rows, rules))
+    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
         first = next((line for line in handle if line.strip()), "{}")
-    try:
-        headers = list(json.loads(first).keys())
-    except (json.JSONDecodeError, AttributeError) as exc:
-        raise ReadError("第1行不是有效的 JSON 对象") from exc
-    return OpenedFile(SourceFile(path, kind, None, headers), _jsonl_chunks(path, chunk_rows))
+    row, reason = _json_line(first, 1)
+    if reason is not None:
+        raise ReadError(f"第1行不是有效的 JSON 对象：{reason}")
+    return OpenedFile(
+        SourceFile(path, kind, None, list(row)), _jsonl_chunks(path, chunk_rows, rules)
+    )
 
 
 def estimate_rows(path: Path) -> int:
@@ -347,6 +249,7 @@ def estimate_rows(path: Path) -> int:
     if kind == "xlsx":
         from openpyxl import load_workbook
 
+        check_xlsx(path)
         workbook = load_workbook(path, read_only=True)
         return max((workbook.worksheets[0].max_row or 1) - 1, 1)
     lines = 0

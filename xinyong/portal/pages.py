@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.api.deps import catalog_dep, get_db
+from xinyong.api.params import Id, Page
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.commitments import service as commitments
@@ -42,7 +43,7 @@ KINDS = {"penalty": ("admin_penalty", "行政处罚"), "license": ("admin_licens
 def list_page(
     request: Request,
     code: str,
-    page: int = 1,
+    page: Page = 1,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
@@ -68,10 +69,10 @@ def list_page(
 def publicity_page(
     request: Request,
     kind: str = "penalty",
-    department: int | None = None,
+    department: Id | None = None,
     since: str | None = None,
     until: str | None = None,
-    page: int = 1,
+    page: Page = 1,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
@@ -160,7 +161,7 @@ def _record_form(
 @router.get("/objections/new", response_class=HTMLResponse)
 def objection_form(
     request: Request,
-    record_id: int,
+    record_id: Id,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
@@ -177,7 +178,7 @@ def objection_form(
 @router.post("/objections", response_class=HTMLResponse)
 def objection_submit(
     request: Request,
-    record_id: int = Form(...),
+    record_id: Annotated[Id, Form()],
     filer_name: str = Form(""),
     filer_kind: str = Form("public"),
     contact: str = Form(""),
@@ -243,7 +244,7 @@ def track(request: Request, code: str = "", db: Session = Depends(get_db)) -> HT
 @router.get("/repairs/new", response_class=HTMLResponse)
 def repair_form(
     request: Request,
-    record_id: int,
+    record_id: Id,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
@@ -255,7 +256,7 @@ def repair_form(
 @router.post("/repairs", response_class=HTMLResponse)
 def repair_submit(
     request: Request,
-    record_id: int = Form(...),
+    record_id: Annotated[Id, Form()],
     applicant: str = Form(""),
     contact: str = Form(""),
     commitment_code: str = Form(""),
@@ -332,7 +333,7 @@ def news_list(
 
 
 @router.get("/news/{article_id}", response_class=HTMLResponse)
-def news_article(request: Request, article_id: int, db: Session = Depends(get_db)) -> HTMLResponse:
+def news_article(request: Request, article_id: Id, db: Session = Depends(get_db)) -> HTMLResponse:
     article = db.get(Article, article_id)
     if article is None or article.published_at is None:
         return render(request, "message.html", status=404, message="文章不存在或未发布")

@@ -3,7 +3,6 @@ quality, upload, and the audit log (auditors only). Every form carries a CSRF to
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from xinyong.accounts.roles import ROLES
 from xinyong.accounts.service import authenticate, close_session, open_session, user_for_session
 from xinyong.accounts.throttle import LoginLocked
 from xinyong.api.deps import SESSION_COOKIE, get_db
+from xinyong.api.params import Id
 from xinyong.audit.log import verify_chain
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.registry import get_catalog
@@ -48,6 +48,7 @@ from xinyong.portal import csrf
 from xinyong.publicity import lifecycle
 from xinyong.repair import service as repair
 from xinyong.repair.models import RepairApplication
+from xinyong.safety.uploads import store_upload
 from xinyong.settings import get_settings
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import find_subject
@@ -214,7 +215,7 @@ def _act(
 @router.post("/publications/{record_id}")
 def publication_action(
     request: Request,
-    record_id: int,
+    record_id: Id,
     action: str = Form(...),
     reason: str = Form(""),
     csrf_token: str = Form(""),
@@ -272,7 +273,7 @@ def objection_queue(
 @router.post("/objections/{objection_id}")
 def objection_action(
     request: Request,
-    objection_id: int,
+    objection_id: Id,
     action: str = Form(...),
     reason: str = Form(""),
     csrf_token: str = Form(""),
@@ -334,10 +335,8 @@ def upload(
     department = reporting_department(db, _actor(user, request))
     folder = get_settings().data_dir / "rejected" / uuid.uuid4().hex
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(file.filename or "upload.csv").name
-        with path.open("wb") as handle:
-            shutil.copyfileobj(file.file, handle)
         try:
+            path = store_upload(file.file, Path(tmp), file.filename, "upload.csv")
             result = ingest_file(
                 db,
                 item,
@@ -503,7 +502,7 @@ def propose_recognition(
 @router.post("/lists/{entry_id}", response_model=None)
 def recognition_action(
     request: Request,
-    entry_id: int,
+    entry_id: Id,
     action: str = Form(...),
     decision_number: str = Form(""),
     valid_until: str = Form(""),
@@ -568,7 +567,7 @@ def joint(
 @router.post("/joint/{task_id}", response_model=None)
 def joint_feedback(
     request: Request,
-    task_id: int,
+    task_id: Id,
     applied: str = Form(...),
     reason: str = Form(""),
     csrf_token: str = Form(""),
@@ -600,7 +599,7 @@ def joint_feedback(
 @router.post("/repairs/{application_id}", response_model=None)
 def repair_action(
     request: Request,
-    application_id: int,
+    application_id: Id,
     action: str = Form(...),
     reason: str = Form(""),
     csrf_token: str = Form(""),
@@ -621,7 +620,7 @@ def repair_action(
 
 @router.get("/batches/{batch_id}/rejected")
 def rejected_rows(
-    request: Request, batch_id: int, user: User = Depends(staff), db: Session = Depends(get_db)
+    request: Request, batch_id: Id, user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> FileResponse:
     try:
         path = rejected_file_for(db, _actor(user, request), batch_id)
@@ -634,7 +633,7 @@ def rejected_rows(
 @router.post("/conflicts/{case_id}", response_model=None)
 def resolve_conflict(
     request: Request,
-    case_id: int,
+    case_id: Id,
     resolution: str = Form(...),
     note: str = Form(""),
     csrf_token: str = Form(""),

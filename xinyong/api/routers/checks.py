@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,16 @@ from xinyong.api.deps import (
     get_db,
     json_body,
 )
+from xinyong.api.params import Id, JobId
 from xinyong.clock import today
 from xinyong.db.engine import get_engine
+from xinyong.ingest.readers import LimitError, ReadError
 from xinyong.measures import bulk
 from xinyong.measures.checks import CheckError, check_request
 from xinyong.measures.feedback import FeedbackError, initiate, report, statistics
 from xinyong.measures.registry import measure_book
 from xinyong.measures.service import check_service
+from xinyong.safety.uploads import store_upload
 from xinyong.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["联合奖惩与信用核查"])
@@ -183,16 +185,18 @@ def bulk_check(
         raise HTTPException(status_code=422, detail=f"事项编码“{matter}”不存在")
     root = get_settings().data_dir
     with tempfile.TemporaryDirectory() as tmp:
-        upload = Path(tmp) / Path(file.filename or "subjects.csv").name
-        with upload.open("wb") as handle:
-            shutil.copyfileobj(file.file, handle)
+        try:
+            upload = store_upload(file.file, Path(tmp), file.filename, "subjects.csv")
+        except ReadError as exc:
+            status = 413 if isinstance(exc, LimitError) else 422
+            raise HTTPException(status_code=status, detail=str(exc)) from exc
         job_id = bulk.start(root, upload, caller.department_id)
     background.add_task(bulk.run, root, job_id, caller.actor, caller.department_id, matter, purpose)
     return {"job_id": job_id, "status": f"/api/v1/checks/bulk/{job_id}"}
 
 
 @router.get("/checks/bulk/{job_id}", summary="批量核查进度")
-def bulk_status(job_id: str, caller: Caller = Depends(get_caller)) -> dict[str, Any]:
+def bulk_status(job_id: JobId, caller: Caller = Depends(get_caller)) -> dict[str, Any]:
     status = bulk.job_status(get_settings().data_dir, caller, job_id)
     if status is None:
         raise HTTPException(status_code=404, detail=f"批量核查任务“{job_id}”不存在")
@@ -203,7 +207,7 @@ def bulk_status(job_id: str, caller: Caller = Depends(get_caller)) -> dict[str, 
 
 @router.get("/checks/bulk/{job_id}/result", summary="下载批量核查结果")
 def bulk_result(
-    job_id: str, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+    job_id: JobId, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> FileResponse:
     path = bulk.result_file(db, get_settings().data_dir, caller, job_id)
     if path is None:
@@ -239,7 +243,7 @@ def joint_initiate(
 
 
 class FeedbackIn(BaseModel):
-    task_id: int | None = None
+    task_id: Id | None = None
     check_id: str | None = None
     measure: str = Field(examples=["P01"])
     applied: bool

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import json
 import tempfile
 import uuid
 from pathlib import Path
@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.api.deps import Caller, get_caller, get_db
+from xinyong.api.params import Id
 from xinyong.api.schemas import IngestOut, QualityOut
 from xinyong.catalog.registry import CatalogError, get_catalog
 from xinyong.ingest.batches import rejected_file_for, reporting_department
 from xinyong.ingest.pipeline import IngestResult, ingest_file, ingest_rows
 from xinyong.ingest.quality import quality_report
-from xinyong.ingest.readers import ReadError
+from xinyong.ingest.readers import LimitError, ReadError
+from xinyong.safety.uploads import check_declared_length, store_upload
 from xinyong.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["数据汇聚"])
@@ -39,17 +41,37 @@ def _public_result(result: IngestResult) -> dict[str, Any]:
 
 
 async def _upload_rows(request: Request) -> tuple[UploadFile | None, list[dict[str, Any]] | None]:
+    """The upload or the pushed rows; a body that is neither is refused in Chinese (422), a
+    body over the size limit before it is read (413)."""
+    try:
+        check_declared_length(request.headers.get("content-length"))
+    except LimitError as exc:
+        raise HTTPException(status_code=413, detail=str(exc)) from exc
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        form = await request.form()
+        try:
+            form = await request.form()
+        except Exception as exc:  # Starlette's multipart parser: many kinds of malformed body
+            raise HTTPException(
+                status_code=422, detail=f"表单无法解析：{exc}；请以表单字段 file 上传文件"
+            ) from exc
         upload = form.get("file")
         if not isinstance(upload, UploadFile) and not hasattr(upload, "filename"):
             raise HTTPException(status_code=422, detail="请以表单字段 file 上传文件")
         return upload, None  # type: ignore[return-value]
-    body = await request.json()
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deep
+        raise HTTPException(
+            status_code=422,
+            detail=f"请求体不是有效的 UTF-8 JSON（{type(exc).__name__}）："
+            '应为 {"rows": [{...}, ...]}，或以表单字段 file 上传文件',
+        ) from exc
     rows = body.get("rows") if isinstance(body, dict) else None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise HTTPException(status_code=422, detail='请求体应为 {"rows": [{...}, ...]}')
+    if not rows:
+        raise HTTPException(status_code=422, detail="请求体中 rows 为空：请至少推送一行数据")
     if len(rows) > MAX_JSON_ROWS:
         raise HTTPException(
             status_code=413, detail=f"单次推送最多{MAX_JSON_ROWS}行，请改用文件上传"
@@ -113,7 +135,8 @@ async def push(
             )
     except ReadError as exc:
         db.rollback()
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        status = 413 if isinstance(exc, LimitError) else 422
+        raise HTTPException(status_code=status, detail=str(exc)) from exc
     db.commit()
     return _public_result(result)
 
@@ -126,11 +149,8 @@ def _ingest_upload(
     department: Department | None,
     publish: bool,
 ) -> IngestResult:
-    name = Path(upload.filename or "upload.csv").name
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        with path.open("wb") as handle:
-            shutil.copyfileobj(upload.file, handle)
+        path = store_upload(upload.file, Path(tmp), upload.filename, "upload.csv")
         return ingest_file(
             db,
             item,
@@ -144,7 +164,7 @@ def _ingest_upload(
 
 @router.get("/ingest/batches/{batch_id}/rejected", summary="下载退回数据（含错误说明）")
 def rejected_file(
-    batch_id: int, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+    batch_id: Id, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> FileResponse:
     try:
         path = rejected_file_for(db, caller, batch_id)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
+from xinyong.api.params import Id, Limit500, Limit1000, Offset
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.commitments import service as commitments
@@ -65,8 +66,8 @@ def _run(db: Session, action: Any, *args: Any, **kwargs: Any) -> Any:
 @router.get("/lists/{code}", summary="红黑名单当前公示名单")
 def list_entries(
     code: str,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: Limit1000 = 100,
+    offset: Offset = 0,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> dict[str, Any]:
@@ -94,7 +95,7 @@ def list_entries(
 
 
 class ObjectionIn(BaseModel):
-    record_id: int = Field(examples=[1201])
+    record_id: Id = Field(examples=[1201])
     filer_name: str = Field(examples=["示范市鸿泰贸易有限公司"])
     filer_kind: str = Field("public", description="public（社会公众）、subject（信用主体）、staff")
     grounds: str = Field(
@@ -186,7 +187,7 @@ def _objection(db: Session, objection_id: int) -> Objection:
     "/objections/{objection_id}/actions", summary="处理异议：受理、不予受理、转核、决定、办结"
 )
 def act_on_objection(
-    objection_id: int,
+    objection_id: Id,
     body: Decision,
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
@@ -253,7 +254,7 @@ def repair_queue(
 
 @router.post("/repairs/{application_id}/actions", summary="审核修复申请：受理、准予、不予")
 def act_on_repair(
-    application_id: int,
+    application_id: Id,
     body: Decision,
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
@@ -282,7 +283,7 @@ class PublicationAction(BaseModel):
 
 @router.post("/publications/{record_id}/actions", summary="双公示：申请公示、审核、公示、撤下")
 def act_on_publication(
-    record_id: int,
+    record_id: Id,
     body: PublicationAction,
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
@@ -387,7 +388,7 @@ def propose_recognition(
     "/list-recognitions/{entry_id}/actions", summary="名单认定：告知、决定、公示、报送、移出"
 )
 def act_on_recognition(
-    entry_id: int,
+    entry_id: Id,
     body: RecognitionAction,
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
@@ -436,7 +437,7 @@ def _drop(session: Session, entry: ListRecognition, caller: Caller, note: str) -
 
 @router.get("/commitments", summary="向社会公开的信用承诺")
 def commitment_list(
-    limit: int = Query(100, ge=1, le=500),
+    limit: Limit500 = 100,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> dict[str, Any]:
@@ -452,7 +453,7 @@ class BreachIn(BaseModel):
 
 @router.post("/commitments/{record_id}/breach", summary="认定违背信用承诺（生成违诺失信记录）")
 def commitment_breach(
-    record_id: int,
+    record_id: Id,
     body: BreachIn,
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),

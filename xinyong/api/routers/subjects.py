@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
+from xinyong.api.params import Limit100, Offset
 from xinyong.api.schemas import SubjectDetail, SubjectList
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
@@ -31,8 +32,8 @@ def search(
     q: str = Query(
         ..., description="名称片段（至少2个字）、统一社会信用代码或身份证号码", examples=["鸿泰"]
     ),
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    limit: Limit100 = 20,
+    offset: Offset = 0,
     purpose: str | None = PURPOSE_QUERY,
     x_purpose: str | None = PURPOSE_HEADER,
     db: Session = Depends(get_db),
