@@ -138,6 +138,7 @@ def test_a_read_key_cannot_publish_decide_or_stop_publication(
         assert answer.status_code == 403, answer.text
     filed = api.post(
         "/api/v1/objections",
+        headers=read,  # (the record is not public: anonymous callers cannot name it)
         json={
             "record_id": record.id,
             "filer_name": subject.name,

@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor
+from xinyong.catalog.registry import get_catalog
 from xinyong.clock import utcnow
 from xinyong.evaluation.service import regrade
 from xinyong.objections.models import Objection
-from xinyong.permissions import authorize
+from xinyong.permissions import authorize, may
 from xinyong.records.models import Record
+from xinyong.records.public import is_public
 from xinyong.workflow import TransitionError, move
 from xinyong.workflow.codes import tracking_code
 from xinyong.workflow.deadlines import due_date
@@ -34,6 +36,13 @@ class ObjectionError(ValueError):
     """An objection request that cannot be served; the message is in Chinese."""
 
 
+def visible_to(actor: Actor, record: Record, today: date) -> bool:
+    """Whether ``actor`` may name ``record``: staff (the sharing view) any current record;
+    anyone else only a record the public may see today, so that a record that is not public
+    does not exist for them, in a form or in an answer."""
+    return may(actor, "subject.read_shared") or is_public(record, get_catalog(), today)
+
+
 def file_objection(
     session: Session,
     actor: Actor,
@@ -46,7 +55,7 @@ def file_objection(
     today: date,
 ) -> Objection:
     record = session.get(Record, record_id)
-    if record is None or not record.is_current:
+    if record is None or not record.is_current or not visible_to(actor, record, today):
         raise ObjectionError(f"信用记录 {record_id} 不存在或已被更新，请对最新记录提出异议")
     if grounds not in GROUNDS:
         raise ObjectionError(f"异议理由“{grounds}”无效，可选：{'、'.join(GROUNDS)}")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from xinyong.audit.log import Actor
 from xinyong.clock import utcnow
 from xinyong.evaluation.service import regrade
-from xinyong.objections.service import current_record
+from xinyong.objections.service import current_record, visible_to
 from xinyong.permissions import authorize
 from xinyong.publicity.periods import penalty_minimum_end
 from xinyong.records.models import Record
@@ -101,7 +101,7 @@ def apply_for_repair(
     today: date,
 ) -> RepairApplication:
     record = session.get(Record, record_id)
-    if record is None or not record.is_current:
+    if record is None or not record.is_current or not visible_to(actor, record, today):
         raise RepairError(f"信用记录 {record_id} 不存在或已被更新")
     if record.item not in REPAIRABLE_ITEMS:
         raise RepairError(f"“{record.item}”类信息不适用信用修复")
