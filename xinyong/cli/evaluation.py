@@ -66,11 +66,9 @@ def run_command(model: str | None, as_of: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(report.as_dict())
         return
-    click.echo(f"评价日 {day.isoformat()}，用时 {report.seconds} 秒")
+    click.echo(f"评价日 {day.isoformat()}，用时 {report.seconds} 秒；等级变化 {report.changed}")
+    if report.skipped:
+        click.echo(f"{report.skipped}个评价结果已有更晚评价日的结果，未覆盖")
     for entry in report.models:
         grades = "，".join(f"{g}级 {n}" for g, n in entry["grades"].items())
-        click.echo(
-            f"{entry['model']}（{entry['version']}）：{entry['subjects']}个主体；{grades}；"
-            f"等级变化 {entry['changed']}"
-            + (f"，{entry['skipped']}个主体已有更晚的评价，未覆盖" if entry["skipped"] else "")
-        )
+        click.echo(f"{entry['model']}（{entry['version']}）：{entry['subjects']}个主体；{grades}")

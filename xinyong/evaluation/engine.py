@@ -6,6 +6,8 @@ the decisive reason. No Python loop runs per subject; loops run per indicator.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from xinyong.evaluation.query import Part, parts
@@ -60,6 +62,11 @@ def _points(scoring: Scoring, value: pl.Expr, category: pl.Expr) -> pl.Expr:
     return (points * scoring.weight).round(2)
 
 
+def _sorted_ids(ids: pl.Expr) -> pl.Expr:
+    """Record ids as read (``1,5,3``) as a sorted list."""
+    return ids.str.split(",").cast(pl.List(pl.Int64)).list.sort()
+
+
 def _band_rank(model: EvaluationModel, score: pl.Expr) -> pl.Expr:
     """Rank of the band holding ``score`` (0 = best)."""
     rank: pl.Expr = pl.lit(len(model.grades) - 1)
@@ -69,36 +76,42 @@ def _band_rank(model: EvaluationModel, score: pl.Expr) -> pl.Expr:
     return rank
 
 
-def _long(model: EvaluationModel, every: list[Part], wide: pl.DataFrame) -> pl.DataFrame:
-    """One row per subject and indicator that selected records or gave points."""
+@dataclass(frozen=True)
+class _Compiled:
+    """A model's expressions, built once (Polars expressions are immutable and reusable)."""
+
+    model: EvaluationModel
+    columns: dict[str, list[pl.Expr]]  # per field of an entry, one column per part
+    indicators: dict[str, str]  # the part's points column -> its code
+    entry: pl.Expr
+    inputs: pl.Expr
+    score: pl.Expr
+    grade: pl.Expr
+    digest: pl.Expr
+    decisive: pl.Expr
+
+
+_COMPILED: dict[tuple[int, str], _Compiled] = {}
+
+
+def _compile(model: EvaluationModel, prefix: str) -> _Compiled:
+    key = (id(model), prefix)
+    found = _COMPILED.get(key)
+    if found is not None and found.model is model:
+        return found
+    every = parts(model, prefix)
     scoring = {i.code: i.scoring for _, i in model.indicators}
-    frames = []
-    for part in every:
+    columns: dict[str, list[pl.Expr]] = {"points": [], "value": [], "category": [], "records": []}
+    for n, part in enumerate(every):
         value, category = _value(part), _category(part)
-        points = (pl.lit(0.0) if part.veto else _points(scoring[part.code], value, category)).alias(
-            "points"
-        )
-        ids = pl.col(f"ids_{part.key}")
-        frame = wide.select(
-            "subject_id",
-            pl.lit(part.order).alias("order"),
-            pl.lit(part.code).alias("indicator"),
-            points,
-            value.alias("value"),
-            category.alias("category"),
-            ids.str.split(",").cast(pl.List(pl.Int64)).list.sort().alias("records"),
-        ).filter(
-            (pl.col("value") != 0) | (pl.col("points") != 0) | pl.col("category").is_not_null()
-        )
-        frames.append(frame)
-    return pl.concat(frames).with_columns(pl.col("records").fill_null([]))
-
-
-def _explanations(every: list[Part], long: pl.DataFrame) -> pl.DataFrame:
-    """Per subject: the explanation as a JSON array, and the canonical text of its inputs."""
+        points = pl.lit(0.0) if part.veto else _points(scoring[part.code], value, category)
+        columns["points"].append(points.alias(f"points{n}"))
+        columns["value"].append(value.alias(f"value{n}"))
+        columns["category"].append(category.alias(f"category{n}"))
+        columns["records"].append(_sorted_ids(pl.col(f"ids_{part.key}")).alias(f"records{n}"))
+    indicators = {f"points{n}": p.code for n, p in enumerate(every)}
     names = {p.code: p.name for p in every}
     dimensions = {p.code: p.dimension for p in every}
-    vetoes = {p.code for p in every if p.veto}
     entry = pl.struct(
         pl.col("indicator"),
         pl.col("indicator").replace_strict(names, return_dtype=pl.String).alias("name"),
@@ -106,25 +119,40 @@ def _explanations(every: list[Part], long: pl.DataFrame) -> pl.DataFrame:
         pl.col("points"),
         pl.col("value"),
         pl.col("category"),
-        pl.col("records"),
-        pl.col("indicator").is_in(list(vetoes)).alias("veto"),
+        pl.col("records").fill_null([]),
+        pl.col("indicator").is_in([p.code for p in every if p.veto]).alias("veto"),
     ).struct.json_encode()
     inputs = pl.concat_str(
         pl.col("indicator"),
         pl.col("category").fill_null(""),
-        pl.col("records").cast(pl.List(pl.String)).list.join(","),
+        pl.col("records").cast(pl.List(pl.String)).list.join(",").fill_null(""),
         separator=":",
     )
-    return (
-        long.sort("subject_id", "order")
-        .group_by("subject_id", maintain_order=True)
-        .agg(
-            entry.str.join(",").alias(EXPLANATION),
-            inputs.str.join(";").alias("inputs"),
-            pl.col("points").sum().alias("points"),
-        )
-        .with_columns(pl.concat_str(pl.lit("["), EXPLANATION, pl.lit("]")).alias(EXPLANATION))
+    score = (
+        (pl.lit(model.score.base) + pl.col("points").fill_null(0.0))
+        .clip(model.score.min, model.score.max)
+        .round(2)
     )
+    ranks = [
+        pl.when(pl.col(f"n_{p.key}").fill_null(0) > 0).then(
+            pl.lit(model.grade_names.index(v.grade))
+        )
+        for p, v in zip([p for p in every if p.veto], model.vetoes, strict=True)
+    ]
+    veto_rank = pl.max_horizontal(ranks) if ranks else pl.lit(None, dtype=pl.Int32)
+    grade = pl.coalesce(veto_rank, _band_rank(model, pl.col("score"))).replace_strict(
+        dict(enumerate(model.grade_names)), return_dtype=pl.String
+    )
+    header = f"{model.code}\x1f{model.version}\x1f"
+    digest = sha256_of(
+        pl.concat_str(
+            pl.lit(header), pl.col("kind"), pl.lit("\x1f"), pl.col("inputs").fill_null("")
+        )
+    )
+    found = _COMPILED[key] = _Compiled(
+        model, columns, indicators, entry, inputs, score, grade, digest, _decisive(model, every)
+    )
+    return found
 
 
 def _decisive(model: EvaluationModel, every: list[Part]) -> pl.Expr:
@@ -141,12 +169,13 @@ def _decisive(model: EvaluationModel, every: list[Part]) -> pl.Expr:
     )
     for part in reversed([p for p in every if p.veto]):
         hit = pl.col(f"n_{part.key}").fill_null(0) > 0
+        ids = _sorted_ids(pl.col(f"ids_{part.key}")).cast(pl.List(pl.String)).list.join("，")
         reason = (
             pl.when(hit)
             .then(
                 pl.concat_str(
                     pl.lit(f"一票否决：{part.name}（记录 "),
-                    pl.col(f"ids_{part.key}"),
+                    ids,
                     pl.lit("），等级定为"),
                     pl.col("grade"),
                     pl.lit("级"),
@@ -155,6 +184,22 @@ def _decisive(model: EvaluationModel, every: list[Part]) -> pl.Expr:
             .otherwise(reason)
         )
     return reason.alias("decisive")
+
+
+def _long(c: _Compiled, wide: pl.DataFrame) -> pl.DataFrame:
+    """Every part's entry as a row (subject by subject in the order of ``wide``' columns
+    unpivoted: for one subject, the parts' rows come in part order, vetoes first)."""
+    fields = wide.select("subject_id", *(e for exprs in c.columns.values() for e in exprs))
+    points = fields.unpivot(
+        on=list(c.indicators), index="subject_id", variable_name="indicator", value_name="points"
+    )
+    return points.with_columns(
+        pl.col("indicator").replace_strict(c.indicators, return_dtype=pl.String),
+        *(
+            fields.unpivot(on=[str(e.meta.output_name()) for e in exprs], value_name=name)[name]
+            for name, exprs in list(c.columns.items())[1:]
+        ),
+    )
 
 
 def grade_frame(
@@ -166,33 +211,28 @@ def grade_frame(
     Returns ``subject_id``, ``grade``, ``score``, ``digest``, ``explanation`` (JSON text)
     and ``decisive`` (Chinese), one row per subject, in ``subjects``' order.
     """
-    every = parts(model, prefix)
+    c = _compile(model, prefix)
     wide = subjects.join(found, on="subject_id", how="left", maintain_order="left")
-    long = _long(model, every, wide)
-    explained = _explanations(every, long)
-    scored = wide.join(explained, on="subject_id", how="left", maintain_order="left")
-    score = (
-        (pl.lit(model.score.base) + pl.col("points").fill_null(0.0))
-        .clip(model.score.min, model.score.max)
-        .round(2)
+    # One row per subject and part that selected records or gave points, in part order
+    # (vetoes first): the explanation's entries.
+    long = _long(c, wide).filter(
+        (pl.col("value") != 0) | (pl.col("points") != 0) | pl.col("category").is_not_null()
     )
-    ranks = [
-        pl.when(pl.col(f"n_{p.key}").fill_null(0) > 0).then(
-            pl.lit(model.grade_names.index(v.grade))
+    explained = long.group_by("subject_id", maintain_order=True).agg(
+        c.entry.str.join(",").alias(EXPLANATION),
+        c.inputs.str.join(";").alias("inputs"),
+        pl.col("points").sum().alias("points"),
+    )
+    return (
+        wide.join(explained, on="subject_id", how="left", maintain_order="left")
+        .with_columns(c.score.alias("score"))
+        .with_columns(
+            c.grade.alias("grade"),
+            c.digest.alias("digest"),
+            pl.concat_str(pl.lit("["), pl.col(EXPLANATION).fill_null(""), pl.lit("]")).alias(
+                EXPLANATION
+            ),
         )
-        for p, v in zip([p for p in every if p.veto], model.vetoes, strict=True)
-    ]
-    veto_rank = pl.max_horizontal(ranks) if ranks else pl.lit(None, dtype=pl.Int32)
-    header = f"{model.code}\x1f{model.version}\x1f"
-    scored = scored.with_columns(score.alias("score")).with_columns(
-        pl.coalesce(veto_rank, _band_rank(model, pl.col("score")))
-        .replace_strict(dict(enumerate(model.grade_names)), return_dtype=pl.String)
-        .alias("grade"),
-        sha256_of(
-            pl.concat_str(
-                pl.lit(header), pl.col("kind"), pl.lit("\x1f"), pl.col("inputs").fill_null("")
-            )
-        ).alias("digest"),
-        pl.col(EXPLANATION).fill_null("[]"),
+        .with_columns(c.decisive)
+        .select(GRADE_COLUMNS)
     )
-    return scored.with_columns(_decisive(model, every)).select(GRADE_COLUMNS)

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import calendar
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Date,
     Integer,
     Select,
     String,
     and_,
+    any_,
+    bindparam,
     case,
     cast,
     func,
@@ -28,10 +34,10 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.registry import Catalog
-from xinyong.db.bulk import among
 from xinyong.evaluation.schema import LATEST_COLUMNS, EvaluationModel, Source, Window
 from xinyong.records.layouts import RecordLayout
 from xinyong.records.models import Record
@@ -99,10 +105,20 @@ def _field(dialect: str, code: str) -> ColumnElement[Any]:
     return literal_column(sql, String())
 
 
+AS_OF = "as_of"
+SUBJECTS = "subject_ids"
+
+
+def _day(name: str) -> BindParameter[date]:
+    return bindparam(name, type_=Date())
+
+
 def condition(
-    source: Source, as_of: date, dialect: str, catalog: Catalog, items: bool = True
+    part: Part, dialect: str, catalog: Catalog, items: bool = True
 ) -> ColumnElement[bool]:
-    """Which records an indicator selects on ``as_of`` (``items``: test the item too)."""
+    """Which records a part selects on the day bound as ``as_of`` (its window's start is
+    bound as ``start_<key>``; ``items``: test the item too)."""
+    source = part.source
     found: list[ColumnElement[bool]] = [Record.status.in_(source.status)]
     if items:
         found.append(Record.item.in_(source.items))
@@ -110,18 +126,26 @@ def condition(
         found.append(Record.severity.in_(source.severity))
     for code, values in sorted(source.fields.items()):
         found.append(_field(dialect, code).in_(values))
-    window = source.window
-    if window.in_force:
+    as_of = _day(AS_OF)
+    if source.window.in_force:
         began = func.coalesce(Record.valid_from, Record.decision_date)
         found += [
-            publicity_period_condition(catalog, as_of),
+            publicity_period_condition(catalog, as_of),  # type: ignore[arg-type]
             or_(began.is_(None), began <= as_of),
         ]
     else:
-        column = getattr(Record, window.column)
-        start = window_start(window, as_of)
-        found += [column > start, column <= as_of]
+        column = getattr(Record, source.window.column)
+        found += [column > _day(f"start_{part.key}"), column <= as_of]
     return and_(*found)
+
+
+def parameters(every: Sequence[Part], as_of: date) -> dict[str, Any]:
+    """The bound values of the statements reading ``every`` part on ``as_of``."""
+    found: dict[str, Any] = {AS_OF: as_of}
+    for part in every:
+        if not part.source.window.in_force:
+            found[f"start_{part.key}"] = window_start(part.source.window, as_of)
+    return found
 
 
 def _ids(dialect: str, selected: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -132,9 +156,9 @@ def _ids(dialect: str, selected: ColumnElement[bool]) -> ColumnElement[Any]:
 
 
 def _aggregates(
-    part: Part, as_of: date, dialect: str, catalog: Catalog, items: bool
+    part: Part, dialect: str, catalog: Catalog, items: bool
 ) -> list[ColumnElement[Any]]:
-    selected = condition(part.source, as_of, dialect, catalog, items)
+    selected = condition(part, dialect, catalog, items)
     columns: list[ColumnElement[Any]] = [
         func.count(case((selected, 1))).label(f"n_{part.key}"),
         _ids(dialect, selected).label(f"ids_{part.key}"),
@@ -155,38 +179,113 @@ def _aggregates(
     return columns
 
 
+def among_subjects(dialect: str, column: Any) -> ColumnElement[bool]:
+    """``column`` in the subject ids bound as ``subject_ids``: one parameter whatever their
+    number (an array on PostgreSQL, a JSON array read by ``json_each`` on SQLite)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(SUBJECTS, type_=postgresql.ARRAY(Integer())))
+    listed = func.json_each(bindparam(SUBJECTS, type_=String())).table_valued("value")
+    return column.in_(select(listed.c.value))
+
+
+def subject_values(dialect: str, subject_ids: Sequence[int]) -> Any:
+    return list(subject_ids) if dialect == "postgresql" else json.dumps(list(subject_ids))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One statement: the parts it reads (one per distinct source), the parts that share a
+    source with one of them (``copies``: key -> the key read), and the earliest day it needs
+    (``floor``: bound as ``floor_<n>``, the earliest window start of ``floor_of``)."""
+
+    parts: list[Part]
+    copies: dict[str, str]
+    statement: AnySelect
+    floor: str | None
+    floor_of: tuple[str, ...]
+
+
+def _source_key(source: Source) -> str:
+    aggregate = "count" if source.aggregate in ("count", "exists") else source.aggregate
+    return source.model_copy(update={"aggregate": aggregate}).model_dump_json()
+
+
 def statements(
-    every: list[Part],
-    as_of: date,
-    dialect: str,
-    catalog: Catalog,
-    session: Session | None = None,
-    subject_ids: Sequence[int] | None = None,
-) -> list[tuple[list[Part], AnySelect]]:
-    """The statements reading ``every`` part, with the parts each reads: for a whole
-    population one per distinct set of items (each reads its items' records only); for
-    a few subjects (``subject_ids``) one statement reading all of theirs."""
+    every: Sequence[Part], dialect: str, catalog: Catalog, by_subject: bool
+) -> list[Reading]:
+    """The statements reading ``every`` part: for a whole population one per distinct set
+    of items (each reads its items' records only, from the earliest day its windows need);
+    for some subjects (``by_subject``: their ids bound as ``subject_ids``) one reading all of
+    theirs. Parts with the same source (models often share one) are read once. Days are
+    bound (``parameters``), so a plan serves every day."""
     groups: dict[tuple[str, ...], list[Part]] = {}
     for part in every:
         items = tuple(sorted(part.source.items))
-        groups.setdefault(items if subject_ids is None else (), []).append(part)
+        groups.setdefault(() if by_subject else items, []).append(part)
     found = []
-    for group, members in groups.items():
-        items = group or tuple(sorted({i for p in members for i in p.source.items}))
+    for n, (group, members) in enumerate(groups.items()):
+        read: dict[str, Part] = {}
+        copies: dict[str, str] = {}
+        for part in members:
+            first = read.setdefault(_source_key(part.source), part)
+            if first is not part:
+                copies[part.key] = first.key
+        distinct = list(read.values())
+        items = group or tuple(sorted({i for p in distinct for i in p.source.items}))
         together = not group or len(group) > 1
-        columns = [c for p in members for c in _aggregates(p, as_of, dialect, catalog, together)]
+        columns = [c for p in distinct for c in _aggregates(p, dialect, catalog, together)]
         where: list[ColumnElement[bool]] = [
             Record.is_current.is_(True),
             Record.item.in_(items) if len(items) > 1 else Record.item == items[0],
         ]
-        if subject_ids is not None:
-            assert session is not None
-            where.append(among(session, Record.subject_id, list(subject_ids), Integer()))
+        if by_subject:
+            where.append(among_subjects(dialect, Record.subject_id))
+        windows = [p.source.window for p in distinct]
+        floor = None
+        if not by_subject and all(w.column == "decision_date" and not w.in_force for w in windows):
+            floor = f"floor_{n}"  # the item index's range: (item, decision_date)
+            where.append(Record.decision_date > _day(floor))
         statement = select(Record.subject_id, *columns).where(*where)
-        if any(p.source.fields or p.source.value not in (None, *LATEST_COLUMNS) for p in members):
+        if any(p.source.fields or p.source.value not in (None, *LATEST_COLUMNS) for p in distinct):
             statement = statement.join(RecordLayout, RecordLayout.id == Record.layout_id)
-        found.append((members, statement.group_by(Record.subject_id)))
+        # SQLite would walk the subject index for the grouping, reading every record of
+        # every item; ``+subject_id`` leaves it the item index and a sort of the selection.
+        grouping = (
+            literal_column("+records.subject_id") if dialect == "sqlite" else Record.subject_id
+        )
+        found.append(
+            Reading(
+                distinct,
+                copies,
+                statement.group_by(grouping),
+                floor,
+                tuple(p.key for p in distinct),
+            )
+        )
     return found
+
+
+def reading_parameters(
+    readings: Sequence[Reading], every: Sequence[Part], as_of: date
+) -> dict[str, Any]:
+    """``parameters`` plus each reading's floor."""
+    found = parameters(every, as_of)
+    for reading in readings:
+        if reading.floor is not None:
+            found[reading.floor] = min(found[f"start_{key}"] for key in reading.floor_of)
+    return found
+
+
+def copied(frame: pl.DataFrame, reading: Reading) -> pl.DataFrame:
+    """The frame with the columns of the parts that share another part's source."""
+    if not reading.copies:
+        return frame
+    return frame.with_columns(
+        pl.col(f"{prefix}_{key}").alias(f"{prefix}_{dup}")
+        for dup, key in reading.copies.items()
+        for prefix in ("n", "ids", "s", "l")
+        if f"{prefix}_{key}" in frame.columns
+    )
 
 
 def schema_of(members: list[Part]) -> dict[str, Any]:
@@ -204,18 +303,23 @@ def schema_of(members: list[Part]) -> dict[str, Any]:
 AnySelect = Select[*tuple[Any, ...]]
 
 
-def read_frame(session: Session, statement: AnySelect, schema: dict[str, Any]) -> pl.DataFrame:
+def read_frame(
+    session: Session,
+    statement: AnySelect,
+    schema: dict[str, Any],
+    params: dict[str, Any] | None = None,
+    copy: bool = True,
+) -> pl.DataFrame:
     """Run ``statement`` into a frame: on PostgreSQL as CSV through COPY (no Python object per
-    value), on SQLite through the driver's rows."""
+    value) unless ``copy`` is off (a few rows), on SQLite through the driver's rows."""
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        sql = str(
-            statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-        )
+    if connection.dialect.name == "postgresql" and copy:
+        bound = statement.params(**params) if params else statement
+        sql = str(bound.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
         buffer = io.BytesIO()
         raw: Any = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
-            for block in copy:
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as rows:
+            for block in rows:
                 buffer.write(block)
         if not buffer.tell():
             return pl.DataFrame(schema=schema)
@@ -223,19 +327,25 @@ def read_frame(session: Session, statement: AnySelect, schema: dict[str, Any]) -
         return pl.read_csv(
             buffer, has_header=False, new_columns=list(schema), schema_overrides=schema
         )
-    rows = connection.execute(statement).all()
+    rows = connection.execute(statement, params or {}).all()
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+@lru_cache(maxsize=64)
+def _population(kinds: tuple[str, ...], dialect: str, by_subject: bool) -> AnySelect:
+    statement = select(Subject.id.label("subject_id"), Subject.kind).where(Subject.kind.in_(kinds))
+    if by_subject:
+        statement = statement.where(among_subjects(dialect, Subject.id))
+    return statement.order_by(Subject.id)
 
 
 def population(
     session: Session, kinds: Sequence[str], subject_ids: Sequence[int] | None = None
 ) -> pl.DataFrame:
     """The subjects of ``kinds`` (or ``subject_ids`` among them): id and kind."""
-    statement = select(Subject.id.label("subject_id"), Subject.kind).where(
-        Subject.kind.in_(sorted(kinds))
-    )
-    if subject_ids is not None:
-        statement = statement.where(among(session, Subject.id, list(subject_ids), Integer()))
-    return read_frame(
-        session, statement.order_by(Subject.id), {"subject_id": pl.Int64, "kind": pl.String}
-    )
+    dialect = session.get_bind().dialect.name
+    by_subject = subject_ids is not None
+    statement = _population(tuple(sorted(kinds)), dialect, by_subject)
+    params = {SUBJECTS: subject_values(dialect, subject_ids)} if subject_ids is not None else {}
+    schema = {"subject_id": pl.Int64, "kind": pl.String}
+    return read_frame(session, statement, schema, params, copy=not by_subject)

@@ -34,6 +34,8 @@ class EvaluationError(ValueError):
 class RunReport:
     as_of: date
     models: list[dict[str, Any]] = field(default_factory=list)
+    changed: int = 0  # grades that changed (a history entry each)
+    skipped: int = 0  # grades left alone: the subject holds an evaluation of a later day
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -64,18 +66,19 @@ def run_evaluation(
     authorize(actor, "evaluation.run")
     started = time.perf_counter()
     report = RunReport(as_of)
-    for chosen in models_in_force(as_of, model):
-        graded = evaluate(session, [chosen], as_of)
-        stored = store(session, as_of, graded, cause)
-        counts = graded["grade"].value_counts().sort("grade")
+    chosen = models_in_force(as_of, model)
+    graded = evaluate(session, chosen, as_of)  # every model at once: each item read once
+    stored = store(session, as_of, graded, cause)
+    report.changed, report.skipped = stored.changed, stored.skipped
+    counts = graded.group_by("model", "grade").len().sort("model", "grade")
+    for found in chosen:
+        own = counts.filter(pl.col("model") == found.code)
         report.models.append(
             {
-                "model": chosen.code,
-                "version": chosen.version,
-                "subjects": graded.height,
-                "changed": stored.changed,
-                "skipped": stored.skipped,
-                "grades": dict(zip(counts["grade"], counts["count"], strict=True)),
+                "model": found.code,
+                "version": found.version,
+                "subjects": int(own["len"].sum()),
+                "grades": dict(zip(own["grade"], own["len"], strict=True)),
             }
         )
     report.seconds = round(time.perf_counter() - started, 3)

@@ -20,9 +20,22 @@ from xinyong.catalog.registry import get_catalog
 from xinyong.clock import utcnow
 from xinyong.db.bulk import insert_frame
 from xinyong.evaluation.engine import GRADE_COLUMNS, grade_frame
-from xinyong.evaluation.query import parts, population, read_frame, schema_of, statements
+from xinyong.evaluation.query import (
+    SUBJECTS,
+    Part,
+    Reading,
+    copied,
+    parts,
+    population,
+    read_frame,
+    reading_parameters,
+    schema_of,
+    statements,
+    subject_values,
+)
 from xinyong.evaluation.schema import EvaluationModel
 
+FEW = 1000  # up to so many subjects are read without COPY (PostgreSQL)
 STAGE = "xinyong_evaluation_stage"
 _STAGE_DDL = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (subject_id BIGINT, model VARCHAR(64), "
@@ -42,6 +55,31 @@ GRADED_SCHEMA = {
 STAGED = ("subject_id", "model", "model_version", "grade", "score", "digest", "explanation")
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What reading some models needs: each model's parts and the statements reading them
+    (built once per set of models, dialect and kind of run; days and subjects are bound)."""
+
+    models: tuple[EvaluationModel, ...]
+    parts: dict[str, list[Part]]
+    readings: list[Reading]
+
+
+_PLANS: dict[tuple[Any, ...], Plan] = {}
+
+
+def plan(models: Sequence[EvaluationModel], dialect: str, by_subject: bool) -> Plan:
+    key = (tuple(id(m) for m in models), dialect, by_subject)
+    found = _PLANS.get(key)
+    if found is None:  # the plan holds its models, so their ids are not reused meanwhile
+        every = {m.code: parts(m, f"m{n}_") for n, m in enumerate(models)}
+        flat = [p for ps in every.values() for p in ps]
+        found = _PLANS[key] = Plan(
+            tuple(models), every, statements(flat, dialect, get_catalog(), by_subject)
+        )
+    return found
+
+
 def evaluate(
     session: Session,
     models: Sequence[EvaluationModel],
@@ -51,31 +89,37 @@ def evaluate(
     """Grades under each model of every subject it applies to (or of ``subject_ids`` among
     them) on ``as_of``, read together: ``subject_id``, ``model``, ``model_version``,
     ``grade``, ``score``, ``digest``, ``explanation`` (JSON text), ``decisive``."""
-    catalog = get_catalog()
     dialect = session.get_bind().dialect.name
     kinds = {k.value for m in models for k in m.subject_kinds}
     subjects = population(session, sorted(kinds), subject_ids)
-    every = {m.code: parts(m, f"m{n}_") for n, m in enumerate(models)}
     if subjects.height == 0:
         return pl.DataFrame(schema=GRADED_SCHEMA)
+    chosen = plan(models, dialect, subject_ids is not None)
+    flat = [p for ps in chosen.parts.values() for p in ps]
+    params = reading_parameters(chosen.readings, flat, as_of)
+    if subject_ids is not None:
+        params[SUBJECTS] = subject_values(dialect, subject_ids)
+    few = subject_ids is not None and len(subject_ids) <= FEW
     found = subjects.select("subject_id")
-    flat = [p for ps in every.values() for p in ps]
-    for members, statement in statements(flat, as_of, dialect, catalog, session, subject_ids):
-        frame = read_frame(session, statement, schema_of(members))
-        found = found.join(frame, on="subject_id", how="left", maintain_order="left")
+    for reading in chosen.readings:
+        frame = read_frame(
+            session, reading.statement, schema_of(reading.parts), params, copy=not few
+        )
+        found = found.join(
+            copied(frame, reading), on="subject_id", how="left", maintain_order="left"
+        )
     graded = []
     for n, model in enumerate(models):
         own = subjects.filter(pl.col("kind").is_in([k.value for k in model.subject_kinds]))
-        if own.height == 0:
-            continue
-        graded.append(
-            grade_frame(model, own, found, f"m{n}_").select(
-                "subject_id",
-                pl.lit(model.code).alias("model"),
-                pl.lit(model.version).alias("model_version"),
-                *GRADE_COLUMNS[1:],
+        if own.height:
+            graded.append(
+                grade_frame(model, own, found, f"m{n}_").select(
+                    "subject_id",
+                    pl.lit(model.code).alias("model"),
+                    pl.lit(model.version).alias("model_version"),
+                    *GRADE_COLUMNS[1:],
+                )
             )
-        )
     return pl.concat(graded) if graded else pl.DataFrame(schema=GRADED_SCHEMA)
 
 
@@ -125,9 +169,8 @@ def store(session: Session, as_of: date, graded: pl.DataFrame, cause: str) -> St
     _sql(
         session,
         "UPDATE evaluation_grade_history SET valid_to = :as_of WHERE valid_to IS NULL "
-        f"AND EXISTS (SELECT 1 FROM {STAGE} s JOIN evaluation_grades g ON {_SAME} "
-        "WHERE s.subject_id = evaluation_grade_history.subject_id "
-        "AND s.model = evaluation_grade_history.model AND g.grade <> s.grade)",
+        f"AND (subject_id, model) IN (SELECT s.subject_id, s.model FROM {STAGE} s "
+        f"JOIN evaluation_grades g ON {_SAME} WHERE g.grade <> s.grade)",
         as_of=as_of,
     )
     changed = _sql(
