@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy import DateTime, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from xinyong.audit.log import Actor, record_event
@@ -22,6 +22,14 @@ from xinyong.clock import utcnow
 from xinyong.db.base import Base
 
 MACHINES_FILE = Path(__file__).parent / "machines.yaml"
+# Where each workflow keeps its entities' state: table, key column, state column, and a
+# condition naming the one row (a record's publication state lives on its current version).
+STATE_COLUMNS: dict[str, tuple[str, str, str, str]] = {
+    "objection": ("objections", "id", "state", ""),
+    "repair": ("repair_applications", "id", "state", ""),
+    "list_recognition": ("list_recognitions", "id", "state", ""),
+    "publication": ("records", "record_key", "publication_state", " AND is_current"),
+}
 
 
 class TransitionError(ValueError):
@@ -89,9 +97,14 @@ def move(
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> str:
-    """Check and record one transition; returns the new state (the caller stores it)."""
+    """Check and record one transition; returns the new state (the caller stores it).
+
+    The entity's row moves only if it is still in ``current`` (a conditional UPDATE, which
+    waits for a concurrent transition of the same row to commit): of two requests that
+    both saw ``current``, the second is refused with the state the first made (409)."""
     machine = machines()[workflow]
     machine.check(current, target)
+    _claim(session, machine, entity_id, current, target)
     session.add(
         WorkflowEvent(
             workflow=workflow,
@@ -112,6 +125,32 @@ def move(
         detail={"from": current, "to": target, **(detail or {})},
     )
     return target
+
+
+def _claim(
+    session: Session, machine: Machine, entity_id: str | int, current: str | None, target: str
+) -> None:
+    """Move the entity's row from ``current`` to ``target`` in the database, or refuse."""
+    if machine.name not in STATE_COLUMNS:
+        return
+    table, key, column, only = STATE_COLUMNS[machine.name]
+    was = f"{column} IS NULL" if current is None else f"{column} = :current"
+    moved = session.execute(
+        text(f"UPDATE {table} SET {column} = :target WHERE {key} = :id AND {was}{only}"),
+        {"target": target, "id": entity_id, "current": current},
+    )
+    if getattr(moved, "rowcount", 1) == 1:
+        return
+    now = session.execute(
+        text(f"SELECT {column} FROM {table} WHERE {key} = :id{only}"), {"id": entity_id}
+    ).scalar()
+    if current is None and now == target:
+        return  # created in this transaction with its first state already set
+    raise TransitionError(
+        f"{machine.label}（编号 {entity_id}）已被他人处理：当前为“{machine.label_of(now)}”，"
+        f"不能再从“{machine.label_of(current)}”变为“{machine.label_of(target)}”；"
+        "请刷新后查看当前状态"
+    )
 
 
 def history(session: Session, workflow: str, entity_id: str | int) -> list[WorkflowEvent]:
