@@ -37,6 +37,7 @@ from xinyong.graph.build import refresh_batch as refresh_graph
 from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
+from xinyong.ingest.locks import lock_item, lock_subjects
 from xinyong.ingest.models import Batch
 from xinyong.ingest.readers import (
     READ_ERROR,
@@ -175,6 +176,7 @@ class BatchRun:
         # rejected as duplicates), so current versions need not be looked up.
         self.first_load = not item_has_records(session, item.code)
         self.loaded_rows = 0
+        self._holds_subjects = False
         self.changed: set[int] = set()  # subjects of new and changed records: re-graded
         self.indexes = (
             DeferredIndexes(session, Record.__tablename__)
@@ -375,6 +377,9 @@ class BatchRun:
     def load(self, staged: _Staged) -> None:
         """Resolve the staged rows' subjects and write their versions (the database part)."""
         self._defer_indexes_when_large()
+        if not self._holds_subjects:
+            lock_subjects(self.session)  # PostgreSQL: another batch may create the same ones
+            self._holds_subjects = True
         subject_ids = self.linker.resolve(staged.subjects)[staged.order]
         prepared = staged.prepared.with_columns(subject_ids.alias("subject_id"))
         # The linker found or created every subject in this transaction, after the batch row
@@ -604,6 +609,7 @@ def _run(
     catalog = get_catalog()
     item = catalog.item(item_code)
     publish = _may_publish(actor, department, item, publish)
+    lock_item(session, item.code)  # PostgreSQL: a batch of the same item runs after this one
     defer_reference_checks(session)
     batch = _start_batch(session, item, source.path.name, source.headers, department, actor)
     run = BatchRun(
