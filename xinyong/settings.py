@@ -98,6 +98,23 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "cell is rejected with the reason.",
     ),
     SettingSpec(
+        "XINYONG_INGEST_WORKERS",
+        "1",
+        "Batches (API uploads, large JSON pushes) run at once, each in its own worker process.",
+    ),
+    SettingSpec(
+        "XINYONG_INGEST_WORKER_MEMORY_MB",
+        "8192",
+        "Address space of one ingest worker process, in MB (RLIMIT_AS); past it the batch "
+        "fails with the reason and loads nothing.",
+    ),
+    SettingSpec(
+        "XINYONG_INGEST_WORKER_SECONDS",
+        "7200",
+        "Longest run of one ingest worker, in seconds; then it is stopped, the batch fails with "
+        "the reason and loads nothing.",
+    ),
+    SettingSpec(
         "XINYONG_TEST_PG_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         "Tests only: PostgreSQL server used to create throw-away test databases. Tests run on "
@@ -135,6 +152,9 @@ class IngestLimits:
     max_rows: int = 5_000_000
     max_columns: int = 200
     max_cell_chars: int = 32_767
+    workers: int = 1
+    worker_memory_bytes: int = 8192 << 20
+    worker_seconds: int = 7200
 
 
 def _positive(name: str, default: int) -> int:
@@ -154,6 +174,9 @@ def _ingest_limits() -> IngestLimits:
         max_rows=_positive("XINYONG_INGEST_MAX_ROWS", 5_000_000),
         max_columns=_positive("XINYONG_INGEST_MAX_COLUMNS", 200),
         max_cell_chars=_positive("XINYONG_INGEST_MAX_CELL_CHARS", 32_767),
+        workers=_positive("XINYONG_INGEST_WORKERS", 1),
+        worker_memory_bytes=_positive("XINYONG_INGEST_WORKER_MEMORY_MB", 8192) << 20,
+        worker_seconds=_positive("XINYONG_INGEST_WORKER_SECONDS", 7200),
     )
 
 

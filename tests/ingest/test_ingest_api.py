@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import random
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +57,35 @@ def ingest_key(session: Session, market_bureau: Department) -> dict[str, str]:
     return _key(session, market_bureau, ["ingest"])
 
 
+@dataclass
+class Finished:
+    """A queued upload's final state, as the department sees it once its batch is done."""
+
+    status_code: int
+    body: dict[str, Any]
+    text: str = ""
+
+    def json(self) -> dict[str, Any]:
+        return self.body
+
+
 def _upload(client: TestClient, headers: dict[str, str], path: Path, publish: bool = False) -> Any:
+    """Upload, then (202) poll the batch until it is done: 200 with its counts."""
     with path.open("rb") as handle:
-        return client.post(
+        answer = client.post(
             "/api/v1/ingest/admin_penalty",
             headers=headers,
             params={"publish": "true"} if publish else None,
             files={"file": (path.name, handle, "text/csv")},
         )
+    if answer.status_code != 202:
+        return answer
+    for _ in range(600):
+        body = client.get(answer.json()["status_url"], headers=headers).json()
+        if body["state"] in ("done", "failed"):
+            return Finished(200 if body["state"] == "done" else 422, body, json.dumps(body))
+        time.sleep(0.1)
+    raise AssertionError(f"batch still running: {body}")
 
 
 def _assert_counts_add_up(body: dict[str, Any]) -> None:

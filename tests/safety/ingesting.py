@@ -40,3 +40,13 @@ def rejected_rows(
     """The batch's rejected rows (a CSV in the input's encoding)."""
     content = client.get(body["rejected_file"], headers=headers).content
     return list(csv.DictReader(io.StringIO(content.decode(encoding))))
+
+
+def refusal(client: TestClient, headers: dict[str, str], answer: Any) -> tuple[int, str]:
+    """Why a file was refused: at once (413/422 and the detail) or, when only its worker
+    could tell (202), the failed batch's error; (status, reason)."""
+    if answer.status_code != 202:
+        return answer.status_code, str(answer.json()["detail"])
+    body = finished(client, headers, answer)
+    assert body["state"] == "failed", body
+    return 202, str(body["error"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.clock import utcnow
@@ -24,11 +24,16 @@ class Batch(Base):
     # The input's column headers; a record's original_row (kept when cleaning changed the row)
     # lists its values in this order.
     headers: Mapped[list[str] | None] = mapped_column(JsonType)
+    # loading (in the caller's process), queued / running (a worker's), done, failed
     status: Mapped[str] = mapped_column(String(16), default="loading")
     counts: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     duration_s: Mapped[float | None] = mapped_column(Float)
+    # A queued batch: the stored upload, the submitter, publish on arrival (xinyong.ingest.queue)
+    job: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed, in Chinese
 
 
 class CodeConflict(Base):

@@ -591,6 +591,16 @@ def _start_batch(
     return batch
 
 
+def _queued_batch(session: Session, batch_id: int, headers: list[str]) -> Batch:
+    """A batch queued for a worker (``xinyong.ingest.queue``), now loading."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise IngestError(f"批次{batch_id}不存在")
+    batch.headers = headers
+    batch.status = "loading"
+    return batch
+
+
 def _run(
     session: Session,
     item_code: str,
@@ -604,6 +614,7 @@ def _run(
     rejected_dir: Path | None,
     progress: Progress | None,
     today: date | None,
+    batch_id: int | None = None,
 ) -> IngestResult:
     started = time.perf_counter()
     catalog = get_catalog()
@@ -611,7 +622,11 @@ def _run(
     publish = _may_publish(actor, department, item, publish)
     lock_item(session, item.code)  # PostgreSQL: a batch of the same item runs after this one
     defer_reference_checks(session)
-    batch = _start_batch(session, item, source.path.name, source.headers, department, actor)
+    batch = (
+        _start_batch(session, item, source.path.name, source.headers, department, actor)
+        if batch_id is None
+        else _queued_batch(session, batch_id, source.headers)
+    )
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )
@@ -657,8 +672,10 @@ def ingest_file(
     progress: Progress | None = None,
     today: date | None = None,
     chunk_rows: int | None = None,
+    batch_id: int | None = None,
 ) -> IngestResult:
-    """Load one file in the caller's transaction (commit to make it visible)."""
+    """Load one file in the caller's transaction (commit to make it visible); ``batch_id``:
+    the queued batch it is (otherwise a batch is started)."""
     get_catalog().item(item_code)  # unknown item: fail before reading
     opened: OpenedFile = open_file(path, chunk_rows) if chunk_rows else open_file(path)
     # The file's digest is read beside the batch (hashlib lets go of the GIL), not before it.
@@ -677,6 +694,7 @@ def ingest_file(
             rejected_dir=rejected_dir,
             progress=progress,
             today=today,
+            batch_id=batch_id,
         )
     finally:
         hashing.shutdown(cancel_futures=True)

@@ -35,6 +35,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "GET /api/v1/measures": "public.read",
     # -- API: data aggregation
     "POST /api/v1/ingest/{item}": "records.ingest",
+    "GET /api/v1/ingest/batches/{batch_id}": "batch.read_rejected",
     "GET /api/v1/ingest/batches/{batch_id}/rejected": "batch.read_rejected",
     "GET /api/v1/quality": "quality.read",
     # -- API: objections and repair

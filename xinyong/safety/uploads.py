@@ -53,3 +53,27 @@ def check_declared_length(header: str | None, rules: IngestLimits | None = None)
     body is read."""
     if header is not None and header.strip().isdigit() and len(header.strip()) < 20:
         check_size(int(header), rules)
+
+
+def preflight(path: Path, rules: IngestLimits | None = None) -> None:
+    """What can be refused before a stored upload is queued, cheaply and without parsing it:
+    its size; an XLSX file's zip directory (bombs); a CSV header's columns and repeats."""
+    from xinyong.ingest.csvfile import HEADER_BYTES, unique_columns
+    from xinyong.safety.limits import check_columns, check_xlsx
+
+    check_size(path.stat().st_size, rules)
+    kind = detect_kind(path)
+    if kind == "xlsx":
+        check_xlsx(path, rules)
+    elif kind == "csv":
+        with path.open("rb") as handle:
+            head = handle.read(HEADER_BYTES).removeprefix(b"\xef\xbb\xbf")
+        line = head.split(b"\n", 1)[0]
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            text = line.decode("gb18030", errors="replace")
+        if '"' not in text:  # (a quoted header is left to the reader)
+            headers = [h.strip() for h in text.rstrip("\r").split(",")]
+            check_columns(len(headers), rules)
+            unique_columns(headers)

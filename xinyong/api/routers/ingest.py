@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import tempfile
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
@@ -18,14 +20,38 @@ from xinyong.api.params import Id
 from xinyong.api.schemas import IngestOut, QualityOut
 from xinyong.catalog.registry import CatalogError, get_catalog
 from xinyong.ingest.batches import rejected_file_for, reporting_department
-from xinyong.ingest.pipeline import IngestResult, ingest_file, ingest_rows
+from xinyong.ingest.pipeline import IngestResult, _may_publish, ingest_rows
 from xinyong.ingest.quality import quality_report
+from xinyong.ingest.queue import batch_status, enqueue, new_folder, start
 from xinyong.ingest.readers import LimitError, ReadError
-from xinyong.safety.uploads import check_declared_length, store_upload
+from xinyong.safety.uploads import check_declared_length, preflight, store_upload
 from xinyong.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["数据汇聚"])
 MAX_JSON_ROWS = 50_000
+SYNC_ROWS = 1000  # pushes up to this many rows load at once; larger ones are queued
+
+
+class BatchQueuedOut(BaseModel):
+    batch_id: int
+    item: str
+    state: str = Field(description="queued")
+    status_url: str = Field(description="GET 此地址查看进度与结果")
+
+
+class BatchStatusOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    batch_id: int
+    item: str
+    state: str = Field(description="queued、running、done、failed")
+    source_name: str | None = None
+    received_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    error: str | None = Field(None, description="失败原因（中文）")
+    progress: dict[str, Any] | None = Field(None, description="已读取行数（载入中）")
+    status_url: str
 
 
 def _rejected_dir() -> Path:
@@ -83,6 +109,17 @@ async def _upload_rows(request: Request) -> tuple[UploadFile | None, list[dict[s
     "/ingest/{item}",
     response_model=IngestOut,
     summary="报送数据（上传文件或推送 JSON 行）",
+    description=(
+        "上传文件（表单字段 file）或推送超过 1000 行的 JSON：文件保存后立即返回 202 和批次号，"
+        "由后台进程载入，进度与结果见 status_url。推送 1000 行以内的 JSON：载入后返回 200 和计数。"
+    ),
+    responses={
+        202: {"model": BatchQueuedOut, "description": "已接收并排队，由后台进程载入"},
+        403: {"description": "无权为该部门报送或报送即公示"},
+        404: {"description": "目录项不存在"},
+        413: {"description": "文件超过上限（大小、列数、解压后大小或压缩比）"},
+        422: {"description": "请求体或文件无法读取（原因见 detail）"},
+    },
     openapi_extra={
         "requestBody": {
             "content": {
@@ -113,53 +150,100 @@ async def push(
     publish: bool = False,
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
-) -> dict[str, Any]:
+) -> Any:
     try:
-        get_catalog().item(item)
+        entry = get_catalog().item(item)
     except CatalogError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     department = reporting_department(db, caller)
+    _may_publish(caller, department, entry, publish)  # refused (403) before the body is read
     upload, rows = await _upload_rows(request)
     try:
-        if upload is not None:
-            result = _ingest_upload(db, item, upload, caller, department, publish)
-        else:
-            result = ingest_rows(
-                db,
-                item,
-                rows or [],
-                actor=caller.actor,
-                department=department,
-                publish=publish,
-                rejected_dir=_rejected_dir(),
-            )
+        if rows is not None and len(rows) <= SYNC_ROWS:
+            result = await run_in_threadpool(_push_now, db, item, rows, caller, department, publish)
+            db.commit()
+            return _public_result(result)
+        batch_id = await run_in_threadpool(
+            _queue_batch, db, item, upload, rows, caller, department, publish
+        )
     except ReadError as exc:
         db.rollback()
         status = 413 if isinstance(exc, LimitError) else 422
         raise HTTPException(status_code=status, detail=str(exc)) from exc
-    db.commit()
-    return _public_result(result)
+    start(batch_id)
+    return JSONResponse(
+        status_code=202,
+        content={
+            "batch_id": batch_id,
+            "item": item,
+            "state": "queued",
+            "status_url": f"/api/v1/ingest/batches/{batch_id}",
+        },
+    )
 
 
-def _ingest_upload(
+def _push_now(
     db: Session,
     item: str,
-    upload: UploadFile,
+    rows: list[dict[str, Any]],
     caller: Caller,
     department: Department | None,
     publish: bool,
 ) -> IngestResult:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = store_upload(upload.file, Path(tmp), upload.filename, "upload.csv")
-        return ingest_file(
-            db,
-            item,
-            path,
-            actor=caller.actor,
-            department=department,
-            publish=publish,
-            rejected_dir=_rejected_dir(),
-        )
+    """A small push, loaded at once (in a worker thread, never on the event loop)."""
+    return ingest_rows(
+        db,
+        item,
+        rows,
+        actor=caller.actor,
+        department=department,
+        publish=publish,
+        rejected_dir=_rejected_dir(),
+    )
+
+
+def _queue_batch(
+    db: Session,
+    item: str,
+    upload: UploadFile | None,
+    rows: list[dict[str, Any]] | None,
+    caller: Caller,
+    department: Department | None,
+    publish: bool,
+) -> int:
+    """Store the upload (or the rows, as JSON Lines), check what can be checked without
+    parsing it, and record the queued batch (committed)."""
+    folder = new_folder()
+    try:
+        if upload is not None:
+            path = store_upload(upload.file, folder, upload.filename, "upload.csv")
+            preflight(path)
+        else:
+            path = folder / "push.jsonl"
+            with path.open("w", encoding="utf-8") as out:
+                for row in rows or []:
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        batch = enqueue(db, item, path, path.name, department, caller.actor, publish)
+        db.commit()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return batch.id
+
+
+@router.get(
+    "/ingest/batches/{batch_id}",
+    response_model=BatchStatusOut,
+    summary="批次状态与计数（排队、载入中、完成、失败）",
+    responses={404: {"description": "批次不存在"}},
+)
+def batch_state(
+    batch_id: Id, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
+) -> dict[str, Any]:
+    try:
+        return batch_status(db, caller, batch_id)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
 @router.get("/ingest/batches/{batch_id}/rejected", summary="下载退回数据（含错误说明）")
