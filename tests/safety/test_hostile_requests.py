@@ -115,6 +115,12 @@ ROUTES = [
     ),
     (
         "POST",
+        "/api/v1/repairs",
+        {"record_id": "{n}", "applicant": "张三", "obligations_attested": True},
+        "anonymous",
+    ),
+    (
+        "POST",
         "/api/v1/feedback",
         {"task_id": "{n}", "result": "已实施", "measure": "限制", "note": "x"},
         "admin",

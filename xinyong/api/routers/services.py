@@ -211,7 +211,7 @@ def act_on_objection(
 
 
 class RepairIn(BaseModel):
-    record_id: int
+    record_id: Id
     applicant: str = Field(examples=["示范市鸿泰贸易有限公司"])
     obligations_attested: bool = Field(description="违法行为已纠正、罚款等义务已履行")
     commitment_code: str | None = Field(None, description="信用修复型承诺的承诺编码")
