@@ -1,7 +1,8 @@
 """The process that loads one queued batch: ``python -m xinyong.ingest.worker BATCH_ID``.
 
 It limits its own address space first (XINYONG_INGEST_WORKER_MEMORY_MB, RLIMIT_AS), so no file
-can take the machine's memory; takes the batch if it is still queued; loads it in one
+can take the machine's memory, and lowers its CPU priority, so the server's requests come
+first; takes the batch if it is still queued; loads it in one
 transaction with the submitter's rights; and records the outcome: done with its counts, or
 failed with the reason in Chinese (nothing loaded). The server waits for it
 (``xinyong.ingest.queue``) and settles a batch this process could not.
@@ -9,6 +10,7 @@ failed with the reason in Chinese (nothing loaded). The server waits for it
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -25,8 +27,12 @@ def limit_memory(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+NICENESS = 10  # the server's requests come first when the CPU is short
+
+
 def main(batch_id: int) -> int:
     limit_memory(get_settings().limits.worker_memory_bytes)
+    os.nice(NICENESS)
     from xinyong.accounts.models import Department
     from xinyong.clock import utcnow
     from xinyong.db.engine import session_factory, session_scope
