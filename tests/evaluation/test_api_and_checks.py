@@ -48,8 +48,13 @@ def test_the_public_sees_public_models_only_and_no_detail(
     }
     hidden = client.get(url, params={"model": "weihai_market"})
     assert hidden.status_code == 404 and "不向社会公开" in hidden.json()["detail"]
+    # A later full run that finds the same grade writes nothing and confirms the grade.
+    again = run_evaluation(session, ACTOR, date(2026, 12, 1))
+    session.commit()
+    assert again.changed == 0 and client.get(url).json()["as_of"] == "2026-12-01"
     headers = staff_headers(session, ["read"])
     staff = client.get(url, params={"model": "weihai_market"}, headers=headers).json()
+    assert len(staff["history"]) == 1 and staff["history"][0]["to"] is None
     assert staff["grade"] == "B" and staff["score"] == "100.00" and len(staff["digest"]) == 64
     assert staff["models"] == ["general_enterprise", "weihai_market", "yiwu_enterprise"]
 

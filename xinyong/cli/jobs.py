@@ -33,6 +33,9 @@ def _print(report: JobReport) -> None:
     click.echo(f"公示期届满并已记录：{report.expired}条")
     for item, count in report.expired_by_item.items():
         click.echo(f"  {item}：{count}条")
+    if report.regraded or report.evaluated:
+        models = "、".join(report.evaluated) or "无"
+        click.echo(f"公示期届满引起的等级变化：{report.regraded}个；周期评价：{models}")
     if report.overdue_objections:
         click.echo(f"超期未办结的异议：{'、'.join(report.overdue_objections)}")
     if report.overdue_repairs:

@@ -202,14 +202,30 @@ def _long(c: _Compiled, wide: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+STORED_SCHEMA = {
+    "subject_id": pl.Int64,
+    "old_grade": pl.String,
+    "old_digest": pl.String,
+    "old_version": pl.String,
+    "old_as_of": pl.Date,
+}
+
+
 def grade_frame(
-    model: EvaluationModel, subjects: pl.DataFrame, found: pl.DataFrame, prefix: str = ""
+    model: EvaluationModel,
+    subjects: pl.DataFrame,
+    found: pl.DataFrame,
+    prefix: str = "",
+    stored: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Grades of ``subjects`` (``subject_id``, ``kind``) from the aggregated ``found`` frame
     (read with ``parts(model, prefix)``).
 
     Returns ``subject_id``, ``grade``, ``score``, ``digest``, ``explanation`` (JSON text)
-    and ``decisive`` (Chinese), one row per subject, in ``subjects``' order.
+    and ``decisive`` (Chinese), one row per subject, in ``subjects``' order. Given the
+    ``stored`` grades (``STORED_SCHEMA``), their columns are joined in, and the explanation
+    is written only where the grade, digest or version differs (null where it would repeat
+    the stored one: the same inputs and model explain themselves the same way).
     """
     c = _compile(model, prefix)
     wide = subjects.join(found, on="subject_id", how="left", maintain_order="left")
@@ -218,21 +234,35 @@ def grade_frame(
     long = _long(c, wide).filter(
         (pl.col("value") != 0) | (pl.col("points") != 0) | pl.col("category").is_not_null()
     )
-    explained = long.group_by("subject_id", maintain_order=True).agg(
-        c.entry.str.join(",").alias(EXPLANATION),
-        c.inputs.str.join(";").alias("inputs"),
-        pl.col("points").sum().alias("points"),
+    summed = long.group_by("subject_id", maintain_order=True).agg(
+        c.inputs.str.join(";").alias("inputs"), pl.col("points").sum().alias("points")
     )
-    return (
-        wide.join(explained, on="subject_id", how="left", maintain_order="left")
+    graded = (
+        wide.join(summed, on="subject_id", how="left", maintain_order="left")
         .with_columns(c.score.alias("score"))
-        .with_columns(
-            c.grade.alias("grade"),
-            c.digest.alias("digest"),
-            pl.concat_str(pl.lit("["), pl.col(EXPLANATION).fill_null(""), pl.lit("]")).alias(
-                EXPLANATION
-            ),
-        )
+        .with_columns(c.grade.alias("grade"), c.digest.alias("digest"))
         .with_columns(c.decisive)
-        .select(GRADE_COLUMNS)
+    )
+    if stored is None:
+        stored = pl.DataFrame(schema=STORED_SCHEMA)
+    graded = graded.join(stored, on="subject_id", how="left", maintain_order="left")
+    same = (
+        (pl.col("old_digest") == pl.col("digest"))
+        & (pl.col("old_version") == model.version)
+        & (pl.col("old_grade") == pl.col("grade"))
+    ).fill_null(False)
+    wanted = graded.filter(~same).select("subject_id")
+    explained = (
+        long.join(wanted, on="subject_id", how="semi", maintain_order="left")
+        .group_by("subject_id", maintain_order=True)
+        .agg(c.entry.str.join(",").alias(EXPLANATION))
+    )
+    return graded.join(explained, on="subject_id", how="left", maintain_order="left").select(
+        *GRADE_COLUMNS[:4],
+        pl.when(same)
+        .then(None)
+        .otherwise(pl.concat_str(pl.lit("["), pl.col(EXPLANATION).fill_null(""), pl.lit("]")))
+        .alias(EXPLANATION),
+        "decisive",
+        *list(STORED_SCHEMA)[1:],
     )

@@ -203,11 +203,25 @@ class Reading:
     statement: AnySelect
     floor: str | None
     floor_of: tuple[str, ...]
+    items: tuple[str, ...] = ()
 
 
 def _source_key(source: Source) -> str:
     aggregate = "count" if source.aggregate in ("count", "exists") else source.aggregate
     return source.model_copy(update={"aggregate": aggregate}).model_dump_json()
+
+
+def _grouped(
+    columns: list[ColumnElement[Any]], where: list[ColumnElement[bool]], joins: bool, dialect: str
+) -> AnySelect:
+    statement = select(Record.subject_id, *columns).where(*where)
+    if joins:
+        statement = statement.join(RecordLayout, RecordLayout.id == Record.layout_id)
+    # SQLite would walk the subject index for the grouping, reading every record of every
+    # item; ``+subject_id`` leaves it the item index (or the table) and a sort.
+    if dialect == "sqlite":
+        return statement.group_by(literal_column("+records.subject_id"))
+    return statement.group_by(Record.subject_id)
 
 
 def statements(
@@ -245,24 +259,40 @@ def statements(
         if not by_subject and all(w.column == "decision_date" and not w.in_force for w in windows):
             floor = f"floor_{n}"  # the item index's range: (item, decision_date)
             where.append(Record.decision_date > _day(floor))
-        statement = select(Record.subject_id, *columns).where(*where)
-        if any(p.source.fields or p.source.value not in (None, *LATEST_COLUMNS) for p in distinct):
-            statement = statement.join(RecordLayout, RecordLayout.id == Record.layout_id)
-        # SQLite would walk the subject index for the grouping, reading every record of
-        # every item; ``+subject_id`` leaves it the item index and a sort of the selection.
-        grouping = (
-            literal_column("+records.subject_id") if dialect == "sqlite" else Record.subject_id
+        joins = any(
+            p.source.fields
+            or (p.source.aggregate == "latest" and p.source.value not in LATEST_COLUMNS)
+            for p in distinct
         )
+
         found.append(
             Reading(
                 distinct,
                 copies,
-                statement.group_by(grouping),
+                _grouped(columns, where, joins, dialect),
                 floor,
                 tuple(p.key for p in distinct),
+                items,
             )
         )
     return found
+
+
+SCAN_SHARE = 0.05  # of the records table: above it an item is read in one pass over the table
+SCAN_MIN_RECORDS = 200_000  # below it everything is in the page cache anyway
+
+
+def scanned_items(session: Session, items: Sequence[str]) -> set[str]:
+    """SQLite: the items holding so large a share of the records that one pass over the
+    table reads them faster than the item index does (its entries are counted, not the
+    records read)."""
+    total = session.execute(select(func.max(Record.id))).scalar() or 0
+    if total < SCAN_MIN_RECORDS:
+        return set()
+    counts = session.execute(
+        select(Record.item, func.count()).where(Record.item.in_(items)).group_by(Record.item)
+    ).all()
+    return {item for item, n in counts if n > SCAN_SHARE * total}
 
 
 def reading_parameters(
@@ -311,7 +341,8 @@ def read_frame(
     copy: bool = True,
 ) -> pl.DataFrame:
     """Run ``statement`` into a frame: on PostgreSQL as CSV through COPY (no Python object per
-    value) unless ``copy`` is off (a few rows), on SQLite through the driver's rows."""
+    value), on SQLite through the driver's rows without SQLAlchemy's result processing; with
+    ``copy`` off (a few rows), as an ordinary cached statement."""
     connection = session.connection()
     if connection.dialect.name == "postgresql" and copy:
         bound = statement.params(**params) if params else statement
@@ -326,6 +357,17 @@ def read_frame(
         buffer.seek(0)
         return pl.read_csv(
             buffer, has_header=False, new_columns=list(schema), schema_overrides=schema
+        )
+    if connection.dialect.name == "sqlite" and copy:
+        # Many rows: straight from the driver (no result processing per value), dates as text.
+        bound = statement.params(**params) if params else statement
+        sql = str(bound.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+        raw_sqlite: Any = connection.connection.driver_connection
+        texts = {k: pl.String if v == pl.Date else v for k, v in schema.items()}
+        rows = raw_sqlite.execute(sql).fetchall()
+        frame = pl.DataFrame(rows, schema=texts, orient="row", strict=False)
+        return frame.with_columns(
+            pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date
         )
     rows = connection.execute(statement, params or {}).all()
     return pl.DataFrame(rows, schema=schema, orient="row")

@@ -8,13 +8,12 @@ as the change commits.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor, record_event
@@ -22,8 +21,8 @@ from xinyong.clock import today
 from xinyong.evaluation.registry import evaluation_model, evaluation_models
 from xinyong.evaluation.schema import EvaluationModel
 from xinyong.evaluation.store import evaluate, store
+from xinyong.evaluation.tables import EvaluationRun
 from xinyong.permissions import authorize
-from xinyong.subjects.models import Subject
 
 
 class EvaluationError(ValueError):
@@ -44,42 +43,65 @@ class RunReport:
         return found
 
 
-def models_in_force(day: date, code: str | None = None) -> list[EvaluationModel]:
-    if code is not None:
-        model = evaluation_model(code)
-        if not model.in_force(day):
-            raise EvaluationError(
-                f"评价模型 {code}（{model.version}）在 {day.isoformat()} 不在有效期内"
-            )
-        return [model]
+def models_in_force(day: date, codes: Sequence[str] | None = None) -> list[EvaluationModel]:
+    if codes is not None:
+        chosen = [evaluation_model(code) for code in codes]
+        for model in chosen:
+            if not model.in_force(day):
+                raise EvaluationError(
+                    f"评价模型 {model.code}（{model.version}）在 {day.isoformat()} 不在有效期内"
+                )
+        return chosen
     return [m for m in evaluation_models().values() if m.in_force(day)]
+
+
+def due_on(day: date) -> list[str]:
+    """The models in force whose cycle has a full run on ``day`` (daily; the first of the
+    month, of the quarter, of the year)."""
+    due = {
+        "daily": True,
+        "monthly": day.day == 1,
+        "quarterly": day.day == 1 and day.month in (1, 4, 7, 10),
+        "yearly": day.day == 1 and day.month == 1,
+    }
+    return [m.code for m in models_in_force(day) if due[m.cycle.kind]]
 
 
 def run_evaluation(
     session: Session,
     actor: Actor,
     as_of: date,
-    model: str | None = None,
+    models: Sequence[str] | None = None,
     cause: str = "全量评价",
 ) -> RunReport:
-    """Grade every subject every model in force on ``as_of`` applies to (or ``model``'s)."""
+    """Grade every subject every model in force on ``as_of`` applies to (or ``models``')."""
     authorize(actor, "evaluation.run")
     started = time.perf_counter()
     report = RunReport(as_of)
-    chosen = models_in_force(as_of, model)
-    graded = evaluate(session, chosen, as_of)  # every model at once: each item read once
+    chosen = models_in_force(as_of, models)
+    graded = evaluate(session, chosen, as_of, compare=True)  # every model at once
     stored = store(session, as_of, graded, cause)
     report.changed, report.skipped = stored.changed, stored.skipped
     counts = graded.group_by("model", "grade").len().sort("model", "grade")
+    moved = graded.filter(pl.col("old_grade").ne_missing(pl.col("grade"))).group_by("model").len()
     for found in chosen:
         own = counts.filter(pl.col("model") == found.code)
-        report.models.append(
-            {
-                "model": found.code,
-                "version": found.version,
-                "subjects": int(own["len"].sum()),
-                "grades": dict(zip(own["grade"], own["len"], strict=True)),
-            }
+        entry = {
+            "model": found.code,
+            "version": found.version,
+            "subjects": int(own["len"].sum()),
+            "changed": int(moved.filter(pl.col("model") == found.code)["len"].sum()),
+            "grades": dict(zip(own["grade"], own["len"], strict=True)),
+        }
+        report.models.append(entry)
+        session.add(
+            EvaluationRun(
+                model=found.code,
+                model_version=found.version,
+                as_of=as_of,
+                subjects=entry["subjects"],
+                changed=entry["changed"],
+            )
         )
     report.seconds = round(time.perf_counter() - started, 3)
     record_event(
@@ -87,7 +109,7 @@ def run_evaluation(
         actor,
         "evaluation.run",
         "evaluation",
-        model or "all",
+        ",".join(models) if models else "all",
         detail=report.as_dict(),
     )
     return report
@@ -104,30 +126,10 @@ def regrade_subjects(
     if not wanted or not models:
         return 0
     session.flush()
-    return store(session, day, evaluate(session, models, day, wanted), cause).changed
+    graded = evaluate(session, models, day, wanted, compare=True)
+    return store(session, day, graded, cause).changed
 
 
 def regrade(session: Session, subject_id: int, cause: str, as_of: date | None = None) -> int:
     """``regrade_subjects`` for one subject (natural persons are never graded)."""
     return regrade_subjects(session, [subject_id], cause, as_of)
-
-
-def current_grades(session: Session, subject_id: int) -> dict[str, str]:
-    """The subject's stored grade under each model."""
-    from xinyong.evaluation.tables import EvaluationGrade
-
-    rows = session.execute(
-        select(EvaluationGrade.model, EvaluationGrade.grade).where(
-            EvaluationGrade.subject_id == subject_id
-        )
-    ).all()
-    return {row.model: row.grade for row in rows}
-
-
-def graded_frame(session: Session, model: str, as_of: date) -> pl.DataFrame:
-    """Grades of ``model``'s whole population on ``as_of``, computed and not stored (reports)."""
-    return evaluate(session, [evaluation_model(model)], as_of)
-
-
-def subject_kind(session: Session, subject_id: int) -> str | None:
-    return session.execute(select(Subject.kind).where(Subject.id == subject_id)).scalar()

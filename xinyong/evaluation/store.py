@@ -12,36 +12,42 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Date, DateTime, String
 
 from xinyong.catalog.registry import get_catalog
 from xinyong.clock import utcnow
 from xinyong.db.bulk import insert_frame
-from xinyong.evaluation.engine import GRADE_COLUMNS, grade_frame
+from xinyong.evaluation.engine import GRADE_COLUMNS, STORED_SCHEMA, grade_frame
 from xinyong.evaluation.query import (
     SUBJECTS,
     Part,
     Reading,
+    among_subjects,
     copied,
     parts,
     population,
     read_frame,
     reading_parameters,
+    scanned_items,
     schema_of,
     statements,
     subject_values,
 )
+from xinyong.evaluation.scan import read_grouped
 from xinyong.evaluation.schema import EvaluationModel
+from xinyong.evaluation.tables import EvaluationGrade, GradeChange
 
 FEW = 1000  # up to so many subjects are read without COPY (PostgreSQL)
 STAGE = "xinyong_evaluation_stage"
 _STAGE_DDL = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (subject_id BIGINT, model VARCHAR(64), "
     "model_version VARCHAR(32), grade VARCHAR(8), score NUMERIC(12, 2), digest VARCHAR(64), "
-    "explanation TEXT, decisive TEXT)"
+    "explanation TEXT)"
 )
+KEYS = "xinyong_evaluation_keys"
+_KEYS_DDL = f"CREATE TEMPORARY TABLE IF NOT EXISTS {KEYS} (subject_id BIGINT, model VARCHAR(64))"
 GRADED_SCHEMA = {
     "subject_id": pl.Int64,
     "model": pl.String,
@@ -85,10 +91,13 @@ def evaluate(
     models: Sequence[EvaluationModel],
     as_of: date,
     subject_ids: Sequence[int] | None = None,
+    compare: bool = False,
 ) -> pl.DataFrame:
     """Grades under each model of every subject it applies to (or of ``subject_ids`` among
     them) on ``as_of``, read together: ``subject_id``, ``model``, ``model_version``,
-    ``grade``, ``score``, ``digest``, ``explanation`` (JSON text), ``decisive``."""
+    ``grade``, ``score``, ``digest``, ``explanation`` (JSON text), ``decisive``; with
+    ``compare``, also the stored grades (``old_grade``, ``old_digest``, ``old_version``,
+    ``old_as_of``) and no explanation where the stored one stands (see ``grade_frame``)."""
     dialect = session.get_bind().dialect.name
     kinds = {k.value for m in models for k in m.subject_kinds}
     subjects = population(session, sorted(kinds), subject_ids)
@@ -101,32 +110,63 @@ def evaluate(
         params[SUBJECTS] = subject_values(dialect, subject_ids)
     few = subject_ids is not None and len(subject_ids) <= FEW
     found = subjects.select("subject_id")
+    scanned: set[str] = set()
+    if subject_ids is None and dialect == "sqlite":
+        scanned = scanned_items(session, sorted({i for r in chosen.readings for i in r.items}))
     for reading in chosen.readings:
-        frame = read_frame(
-            session, reading.statement, schema_of(reading.parts), params, copy=not few
-        )
+        if scanned & set(reading.items):  # SQLite: one pass over the table, Polars groups
+            frame = read_grouped(session, reading, params, get_catalog())
+        else:
+            schema = schema_of(reading.parts)
+            frame = read_frame(session, reading.statement, schema, params, copy=not few)
         found = found.join(
             copied(frame, reading), on="subject_id", how="left", maintain_order="left"
         )
+    stored = _stored(session, models, subject_ids, few) if compare else None
     graded = []
     for n, model in enumerate(models):
         own = subjects.filter(pl.col("kind").is_in([k.value for k in model.subject_kinds]))
         if own.height:
+            mine = None
+            if stored is not None:
+                mine = stored.filter(pl.col("model") == model.code).drop("model")
+            frame = grade_frame(model, own, found, f"m{n}_", mine)
             graded.append(
-                grade_frame(model, own, found, f"m{n}_").select(
+                frame.select(
                     "subject_id",
                     pl.lit(model.code).alias("model"),
                     pl.lit(model.version).alias("model_version"),
                     *GRADE_COLUMNS[1:],
+                    *(list(STORED_SCHEMA)[1:] if compare else []),
                 )
             )
     return pl.concat(graded) if graded else pl.DataFrame(schema=GRADED_SCHEMA)
 
 
+def _stored(
+    session: Session,
+    models: Sequence[EvaluationModel],
+    subject_ids: Sequence[int] | None,
+    few: bool,
+) -> pl.DataFrame:
+    """The stored grades of ``models`` (of ``subject_ids``), as ``grade_frame`` compares them."""
+    g = EvaluationGrade
+    statement = select(g.subject_id, g.model, g.grade, g.digest, g.model_version, g.as_of).where(
+        g.model.in_([m.code for m in models])
+    )
+    params: dict[str, Any] = {}
+    if subject_ids is not None:
+        dialect = session.get_bind().dialect.name
+        statement = statement.where(among_subjects(dialect, g.subject_id))
+        params[SUBJECTS] = subject_values(dialect, subject_ids)
+    schema = {"subject_id": pl.Int64, "model": pl.String} | dict(list(STORED_SCHEMA.items())[1:])
+    return read_frame(session, statement, schema, params, copy=not few)
+
+
 @dataclass(frozen=True)
 class Stored:
     as_of: date
-    graded: int  # grades written
+    written: int  # grades written (new, or different inputs, model version or grade)
     changed: int  # of which the grade changed (a history entry each)
     skipped: int  # subjects holding a later evaluation, left as they are
 
@@ -144,50 +184,74 @@ def _sql(session: Session, statement: str, **params: Any) -> Any:
     return session.execute(bound, used)
 
 
-_SAME = "g.subject_id = s.subject_id AND g.model = s.model"
-
-
 def store(session: Session, as_of: date, graded: pl.DataFrame, cause: str) -> Stored:
-    """Write ``graded`` (from ``evaluate``) as the current grades on ``as_of``.
+    """Write ``graded`` (from ``evaluate(..., compare=True)``) as the grades on ``as_of``.
 
-    A subject whose stored grade comes from a later day keeps it (an evaluation of an earlier
-    day never overwrites a newer one). ``cause`` (Chinese) starts every history reason."""
+    Only what differs from the stored grades is written: a grade with the same inputs,
+    model version and grade stays as it is. Every change of grade closes the subject's open
+    history entry and opens one (old grade, new grade, from ``as_of``, why: ``cause`` then
+    the decisive fact). A subject whose stored grade comes from a later day keeps it (an
+    evaluation of an earlier day never overwrites a newer one)."""
     if graded.height == 0:
         return Stored(as_of, 0, 0, 0)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    session.execute(text(_STAGE_DDL))
-    session.execute(text(f"DELETE FROM {STAGE}"))
-    insert_frame(session, STAGE, graded.select(*STAGED, "decisive"))
-    now = utcnow()
-    skipped = _sql(
-        session,
-        f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM evaluation_grades g "
-        f"WHERE g.subject_id = {STAGE}.subject_id AND g.model = {STAGE}.model "
-        "AND g.as_of > :as_of)",
-        as_of=as_of,
+    later = (pl.col("old_as_of") > as_of).fill_null(False)
+    same = (
+        (pl.col("old_digest") == pl.col("digest"))
+        & (pl.col("old_version") == pl.col("model_version"))
+        & (pl.col("old_grade") == pl.col("grade"))
+    ).fill_null(False)
+    written = graded.filter(~later & ~same)
+    moved = written.filter(pl.col("old_grade").ne_missing(pl.col("grade")))
+    if written.height:
+        _history(session, as_of, moved, cause)
+        _upsert(session, as_of, written)
+    return Stored(as_of, written.height, moved.height, graded.filter(later).height)
+
+
+def _history(session: Session, as_of: date, moved: pl.DataFrame, cause: str) -> None:
+    """Close the open entries of the subjects whose grade moved, and open their new ones."""
+    session.execute(text(_KEYS_DDL))
+    session.execute(text(f"DELETE FROM {KEYS}"))
+    insert_frame(
+        session, KEYS, moved.filter(pl.col("old_grade").is_not_null()).select("subject_id", "model")
     )
     _sql(
         session,
         "UPDATE evaluation_grade_history SET valid_to = :as_of WHERE valid_to IS NULL "
-        f"AND (subject_id, model) IN (SELECT s.subject_id, s.model FROM {STAGE} s "
-        f"JOIN evaluation_grades g ON {_SAME} WHERE g.grade <> s.grade)",
+        f"AND (subject_id, model) IN (SELECT subject_id, model FROM {KEYS})",
         as_of=as_of,
     )
-    changed = _sql(
+    change = (
+        pl.when(pl.col("old_grade").is_null())
+        .then(pl.concat_str(pl.lit("首次评价为"), pl.col("grade"), pl.lit("级")))
+        .otherwise(pl.concat_str("old_grade", pl.lit("级 → "), "grade", pl.lit("级")))
+    )
+    insert_frame(
         session,
-        "INSERT INTO evaluation_grade_history (subject_id, model, model_version, old_grade, "
-        "grade, score, valid_from, valid_to, reason, digest, recorded_at) "
-        "SELECT s.subject_id, s.model, s.model_version, g.grade, s.grade, s.score, :as_of, "
-        "NULL, :cause || '：' || CASE WHEN g.grade IS NULL THEN '首次评价为' || s.grade || '级' "
-        "ELSE g.grade || '级 → ' || s.grade || '级' END || '；' || s.decisive, s.digest, :now "
-        f"FROM {STAGE} s LEFT JOIN evaluation_grades g ON {_SAME} "
-        "WHERE g.grade IS NULL OR g.grade <> s.grade",
-        as_of=as_of,
-        cause=cause,
-        now=now,
+        GradeChange.__tablename__,
+        moved.select(
+            "subject_id",
+            "model",
+            "model_version",
+            pl.col("old_grade"),
+            "grade",
+            pl.col("score").cast(pl.Decimal(12, 2)),
+            pl.lit(as_of).alias("valid_from"),
+            pl.lit(None, dtype=pl.Date).alias("valid_to"),
+            pl.concat_str(pl.lit(cause + "："), change, pl.lit("；"), "decisive").alias("reason"),
+            "digest",
+            pl.lit(utcnow(), dtype=pl.Datetime("us")).alias("recorded_at"),
+        ),
     )
+
+
+def _upsert(session: Session, as_of: date, written: pl.DataFrame) -> None:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    session.execute(text(_STAGE_DDL))
+    session.execute(text(f"DELETE FROM {STAGE}"))
+    insert_frame(session, STAGE, written.select(*STAGED))
     explanation = "CAST(explanation AS JSON)" if postgres else "explanation"
-    written = _sql(
+    _sql(
         session,
         "INSERT INTO evaluation_grades (subject_id, model, model_version, grade, score, as_of, "
         "computed_at, digest, explanation) SELECT subject_id, model, model_version, grade, "
@@ -197,9 +261,6 @@ def store(session: Session, as_of: date, graded: pl.DataFrame, cause: str) -> St
         "computed_at = excluded.computed_at, digest = excluded.digest, "
         "explanation = excluded.explanation",
         as_of=as_of,
-        now=now,
+        now=utcnow(),
     )
     session.execute(text(f"DELETE FROM {STAGE}"))
-    return Stored(
-        as_of, int(written.rowcount or 0), int(changed.rowcount or 0), int(skipped.rowcount or 0)
-    )

@@ -67,3 +67,20 @@ class GradeChange(Base):
     reason: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EvaluationRun(Base):
+    """A full run of a model: every subject it applies to graded on ``as_of``. A grade that
+    did not change keeps its row (and the day it was last computed); the latest run of its
+    model and version confirms it."""
+
+    __tablename__ = "evaluation_runs"
+    __table_args__ = (Index("ix_evaluation_runs_model", "model", "as_of"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(32))
+    as_of: Mapped[date] = mapped_column(Date)
+    subjects: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer)
+    finished_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor
 from xinyong.evaluation.registry import evaluation_models, models_for
 from xinyong.evaluation.schema import EvaluationModel
-from xinyong.evaluation.tables import EvaluationGrade, GradeChange
+from xinyong.evaluation.tables import EvaluationGrade, EvaluationRun, GradeChange
 from xinyong.identifiers.check import check_code
 from xinyong.permissions import may
 from xinyong.subjects.models import Subject
@@ -93,6 +93,15 @@ def _history(session: Session, subject_id: int, model: str) -> list[GradeChange]
     )
 
 
+def _confirmed(session: Session, model: str, version: str) -> date | None:
+    """The day of the latest full run of ``model`` at ``version``."""
+    return session.execute(
+        select(func.max(EvaluationRun.as_of)).where(
+            EvaluationRun.model == model, EvaluationRun.model_version == version
+        )
+    ).scalar()
+
+
 def _on(history: list[GradeChange], day: date) -> GradeChange | None:
     """The grade in force on ``day``: the last change made on or before it."""
     earlier = [h for h in history if h.valid_from <= day]
@@ -121,8 +130,10 @@ def subject_evaluation(
     }
     if current is None:
         raise EvaluationNotFound(f"该主体尚未按“{chosen.name}”评价")
+    # A later full run of the same model version that found the same grade confirms it.
+    since = max(current.as_of, _confirmed(session, chosen.code, current.model_version) or date.min)
     if as_of is None or as_of >= current.as_of:
-        grade, day, score, digest = current.grade, current.as_of, current.score, current.digest
+        grade, day, score, digest = current.grade, since, current.score, current.digest
         version = current.model_version
         explanation: list[dict[str, Any]] | None = current.explanation
         computed_at = current.computed_at

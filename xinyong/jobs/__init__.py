@@ -13,11 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.audit.checkpoints import CheckpointError, write_checkpoint
 from xinyong.audit.log import Actor, record_event
+from xinyong.evaluation.service import due_on, regrade_subjects, run_evaluation
 from xinyong.objections.models import Objection
 from xinyong.objections.service import OPEN_STATES
 from xinyong.records.models import Record
@@ -34,6 +35,8 @@ class JobReport:
     expired_by_item: dict[str, int] = field(default_factory=dict)
     overdue_objections: list[str] = field(default_factory=list)
     overdue_repairs: list[str] = field(default_factory=list)
+    regraded: int = 0  # grades changed by the expiries
+    evaluated: list[str] = field(default_factory=list)  # models whose cycle ran today
     checkpoint: str | None = None  # the checkpoint file written
     checkpoint_error: str | None = None  # why none was written (in Chinese)
 
@@ -41,13 +44,14 @@ class JobReport:
         return asdict(self)
 
 
+def _due(today: date) -> tuple[ColumnElement[bool], ...]:
+    """Current active records whose publicity period has ended by ``today``."""
+    return (Record.is_current.is_(True), Record.status == "active", period_over_condition(today))
+
+
 def expire_records(session: Session, today: date) -> dict[str, int]:
     """Active records whose publicity period has ended become ``expired``."""
-    due = (
-        Record.is_current.is_(True),
-        Record.status == "active",
-        period_over_condition(today),
-    )
+    due = _due(today)
     counts: dict[str, int] = {}
     for item in session.execute(select(Record.item).where(*due).distinct()).scalars():
         result = session.execute(
@@ -61,7 +65,13 @@ def run_jobs(session: Session, today: date, checkpoint_dir: Path | None = None) 
     """Run the daily jobs and commit; then checkpoint the audit log into ``checkpoint_dir``
     (default XINYONG_AUDIT_CHECKPOINT_DIR)."""
     report = JobReport()
+    expiring = session.execute(select(Record.subject_id).where(*_due(today)).distinct())
+    touched = list(expiring.scalars())
     report.expired_by_item = expire_records(session, today)
+    report.regraded = regrade_subjects(session, touched, "公示期届满", today)
+    if due := due_on(today):  # the models whose evaluation cycle falls today
+        evaluated = run_evaluation(session, JOB_ACTOR, today, due, "周期评价")
+        report.evaluated = [m["model"] for m in evaluated.models]
     report.expired = sum(report.expired_by_item.values())
     report.overdue_objections = list(
         session.execute(

@@ -1,4 +1,4 @@
-"""evaluation: grades and their history
+"""evaluation: grades, their history and runs
 
 Revision ID: 0019
 Revises: 0018
@@ -58,9 +58,25 @@ def upgrade() -> None:
         ["subject_id", "model", "valid_from"],
         unique=False,
     )
+    op.create_table(
+        "evaluation_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model", sa.String(length=64), nullable=False),
+        sa.Column("model_version", sa.String(length=32), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("subjects", sa.Integer(), nullable=False),
+        sa.Column("changed", sa.Integer(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_runs")),
+    )
+    op.create_index(
+        "ix_evaluation_runs_model", "evaluation_runs", ["model", "as_of"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_evaluation_runs_model", table_name="evaluation_runs")
+    op.drop_table("evaluation_runs")
     op.drop_index("ix_evaluation_grade_history_subject", table_name="evaluation_grade_history")
     op.drop_table("evaluation_grade_history")
     op.drop_table("evaluation_grades")
