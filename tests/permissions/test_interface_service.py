@@ -431,3 +431,28 @@ def test_an_application_is_reviewed_before_a_key_is_issued(api: TestClient, city
 
 
 COMPANY = "914405007080295548"
+
+
+def test_counts_the_database_cannot_take_now_are_kept_for_the_next_flush(
+    session: Session, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import OperationalError
+
+    from xinyong.db.engine import get_engine
+    from xinyong.gateway.models import ApiUsage
+
+    recorder = usage.UsageRecorder()
+    recorder.record("apikey:locked", "checks", 200, 4.0)
+    real = usage.add_counts
+
+    def locked(*_args: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(usage, "add_counts", locked)
+    assert recorder.flush(get_engine()) == 0
+    monkeypatch.setattr(usage, "add_counts", real)
+    recorder.record("apikey:locked", "checks", 200, 6.0)
+    assert recorder.flush(get_engine()) == 2
+    calls = session.execute(select(func.sum(ApiUsage.calls))).scalar_one()
+    assert calls == 2

@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.keys import key_state
@@ -122,9 +123,12 @@ def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey:
         raise NotAuthenticated(f"“{consumer.name}”的接入有效期已于 {consumer.valid_until} 届满")
     now = time.monotonic()
     if _last_used_written.get(digest, -LAST_USED_EVERY_SECONDS) + LAST_USED_EVERY_SECONDS <= now:
-        record.last_used_at = utcnow()
-        db.commit()
         _last_used_written[digest] = now
+        record.last_used_at = utcnow()
+        try:  # best effort: a batch holding SQLite's write lock must not fail the request
+            db.commit()
+        except OperationalError:
+            db.rollback()
     known = _KnownKey(
         record.prefix,
         None if consumer else record.department_id,

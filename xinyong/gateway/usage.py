@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from xinyong.clock import today
@@ -71,13 +72,29 @@ class UsageRecorder:
         return pending
 
     def flush(self, engine: Engine) -> int:
-        """Add the counts so far to the database; returns the number of calls written."""
+        """Add the counts so far to the database; returns the number of calls written. When
+        the database cannot take them now (SQLite's write lock held by a batch), they are
+        kept for the next flush."""
         pending = self.take()
         if not pending:
             return 0
-        with Session(engine) as session, session.begin():
-            add_counts(session, pending.items())
+        try:
+            with Session(engine) as session, session.begin():
+                add_counts(session, pending.items())
+        except OperationalError:
+            self._restore(pending)
+            return 0
         return sum(t.calls for t in pending.values())
+
+    def _restore(self, pending: dict[Key, _Tally]) -> None:
+        with self._lock:
+            for key, tally in pending.items():
+                mine = self._pending.setdefault(key, _Tally())
+                mine.calls += tally.calls
+                mine.latency_ms += tally.latency_ms
+                mine.histogram = [
+                    a + b for a, b in zip(mine.histogram, tally.histogram, strict=True)
+                ]
 
     def start(self, engine: Engine) -> None:
         def loop() -> None:
