@@ -102,7 +102,11 @@ def evaluate(
     kinds = {k.value for m in models for k in m.subject_kinds}
     subjects = population(session, sorted(kinds), subject_ids)
     if subjects.height == 0:
-        return pl.DataFrame(schema=GRADED_SCHEMA)
+        empty = pl.DataFrame(schema=GRADED_SCHEMA)
+        if compare:  # the stored grades' columns too, as for a population
+            extra = list(STORED_SCHEMA.items())[1:]
+            empty = empty.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in extra)
+        return empty
     chosen = plan(models, dialect, subject_ids is not None)
     flat = [p for ps in chosen.parts.values() for p in ps]
     params = reading_parameters(chosen.readings, flat, as_of)
