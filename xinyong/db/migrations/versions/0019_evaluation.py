@@ -69,9 +69,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_runs")),
     )
-    op.create_index(
-        "ix_evaluation_runs_model", "evaluation_runs", ["model", "as_of"], unique=False
-    )
+    op.create_index("ix_evaluation_runs_model", "evaluation_runs", ["model", "as_of"], unique=False)
 
 
 def downgrade() -> None:
