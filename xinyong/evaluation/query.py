@@ -225,17 +225,21 @@ def _grouped(
 
 
 def statements(
-    every: Sequence[Part], dialect: str, catalog: Catalog, by_subject: bool
+    every: Sequence[Part],
+    dialect: str,
+    catalog: Catalog,
+    by_subject: bool,
+    together: bool = False,
 ) -> list[Reading]:
-    """The statements reading ``every`` part: for a whole population one per distinct set
-    of items (each reads its items' records only, from the earliest day its windows need);
-    for some subjects (``by_subject``: their ids bound as ``subject_ids``) one reading all of
-    theirs. Parts with the same source (models often share one) are read once. Days are
-    bound (``parameters``), so a plan serves every day."""
+    """The statements reading ``every`` part: one per distinct set of items (each reads its
+    items' records only; for a whole population from the earliest day its windows need), or
+    with ``together`` one reading all records of some subjects (``by_subject``: their ids
+    bound as ``subject_ids``; a few of them). Parts with the same source (models often share
+    one) are read once. Days are bound (``parameters``), so a plan serves every day."""
     groups: dict[tuple[str, ...], list[Part]] = {}
     for part in every:
         items = tuple(sorted(part.source.items))
-        groups.setdefault(() if by_subject else items, []).append(part)
+        groups.setdefault(() if together else items, []).append(part)
     found = []
     for n, (group, members) in enumerate(groups.items()):
         read: dict[str, Part] = {}
@@ -390,4 +394,5 @@ def population(
     statement = _population(tuple(sorted(kinds)), dialect, by_subject)
     params = {SUBJECTS: subject_values(dialect, subject_ids)} if subject_ids is not None else {}
     schema = {"subject_id": pl.Int64, "kind": pl.String}
-    return read_frame(session, statement, schema, params, copy=not by_subject)
+    few = subject_ids is not None and len(subject_ids) <= 1000
+    return read_frame(session, statement, schema, params, copy=not few)

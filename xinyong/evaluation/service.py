@@ -115,14 +115,26 @@ def run_evaluation(
     return report
 
 
+def reads_item(model: EvaluationModel, item: str) -> bool:
+    sources = [i.source for _, i in model.indicators] + [v.source for v in model.vetoes]
+    return any(item in source.items for source in sources)
+
+
 def regrade_subjects(
-    session: Session, subject_ids: Iterable[int], cause: str, as_of: date | None = None
+    session: Session,
+    subject_ids: Iterable[int],
+    cause: str,
+    as_of: date | None = None,
+    item: str | None = None,
 ) -> int:
     """Grade the given subjects again under every model in force that applies to them, in
-    one computation; returns how many grades changed."""
-    wanted = sorted(set(subject_ids))
+    one computation; returns how many grades changed. Given the catalog ``item`` whose
+    records changed, only the models reading that item (no other grade can move)."""
     day = as_of or today()
-    models = models_in_force(day)
+    models = [m for m in models_in_force(day) if item is None or reads_item(m, item)]
+    if not models:
+        return 0
+    wanted = sorted(set(subject_ids))
     if not wanted or not models:
         return 0
     session.flush()
@@ -130,6 +142,12 @@ def regrade_subjects(
     return store(session, day, graded, cause).changed
 
 
-def regrade(session: Session, subject_id: int, cause: str, as_of: date | None = None) -> int:
+def regrade(
+    session: Session,
+    subject_id: int,
+    cause: str,
+    as_of: date | None = None,
+    item: str | None = None,
+) -> int:
     """``regrade_subjects`` for one subject (natural persons are never graded)."""
-    return regrade_subjects(session, [subject_id], cause, as_of)
+    return regrade_subjects(session, [subject_id], cause, as_of, item)

@@ -6,13 +6,15 @@ set-based: the grades travel through a temporary table and a few statements.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, insert, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Date, DateTime, String
 
@@ -74,14 +76,16 @@ class Plan:
 _PLANS: dict[tuple[Any, ...], Plan] = {}
 
 
-def plan(models: Sequence[EvaluationModel], dialect: str, by_subject: bool) -> Plan:
-    key = (tuple(id(m) for m in models), dialect, by_subject)
+def plan(
+    models: Sequence[EvaluationModel], dialect: str, by_subject: bool, together: bool = False
+) -> Plan:
+    key = (tuple(id(m) for m in models), dialect, by_subject, together)
     found = _PLANS.get(key)
     if found is None:  # the plan holds its models, so their ids are not reused meanwhile
         every = {m.code: parts(m, f"m{n}_") for n, m in enumerate(models)}
         flat = [p for ps in every.values() for p in ps]
         found = _PLANS[key] = Plan(
-            tuple(models), every, statements(flat, dialect, get_catalog(), by_subject)
+            tuple(models), every, statements(flat, dialect, get_catalog(), by_subject, together)
         )
     return found
 
@@ -107,12 +111,12 @@ def evaluate(
             extra = list(STORED_SCHEMA.items())[1:]
             empty = empty.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in extra)
         return empty
-    chosen = plan(models, dialect, subject_ids is not None)
+    few = subject_ids is not None and len(subject_ids) <= FEW
+    chosen = plan(models, dialect, subject_ids is not None, together=few)
     flat = [p for ps in chosen.parts.values() for p in ps]
     params = reading_parameters(chosen.readings, flat, as_of)
     if subject_ids is not None:
         params[SUBJECTS] = subject_values(dialect, subject_ids)
-    few = subject_ids is not None and len(subject_ids) <= FEW
     found = subjects.select("subject_id")
     scanned: set[str] = set()
     if subject_ids is None and dialect == "sqlite":
@@ -206,10 +210,35 @@ def store(session: Session, as_of: date, graded: pl.DataFrame, cause: str) -> St
     ).fill_null(False)
     written = graded.filter(~later & ~same)
     moved = written.filter(pl.col("old_grade").ne_missing(pl.col("grade")))
-    if written.height:
+    if written.height > FEW:
         _history(session, as_of, moved, cause)
         _upsert(session, as_of, written)
+    elif written.height:  # a re-grade: a few statements, no temporary tables
+        _history_few(session, as_of, moved, cause)
+        _upsert_few(session, as_of, written)
     return Stored(as_of, written.height, moved.height, graded.filter(later).height)
+
+
+def _changes(as_of: date, moved: pl.DataFrame, cause: str) -> pl.DataFrame:
+    """The history entries the moved grades open."""
+    change = (
+        pl.when(pl.col("old_grade").is_null())
+        .then(pl.concat_str(pl.lit("首次评价为"), pl.col("grade"), pl.lit("级")))
+        .otherwise(pl.concat_str("old_grade", pl.lit("级 → "), "grade", pl.lit("级")))
+    )
+    return moved.select(
+        "subject_id",
+        "model",
+        "model_version",
+        pl.col("old_grade"),
+        "grade",
+        pl.col("score").cast(pl.Decimal(12, 2)),
+        pl.lit(as_of).alias("valid_from"),
+        pl.lit(None, dtype=pl.Date).alias("valid_to"),
+        pl.concat_str(pl.lit(cause + "："), change, pl.lit("；"), "decisive").alias("reason"),
+        "digest",
+        pl.lit(utcnow(), dtype=pl.Datetime("us")).alias("recorded_at"),
+    )
 
 
 def _history(session: Session, as_of: date, moved: pl.DataFrame, cause: str) -> None:
@@ -225,27 +254,40 @@ def _history(session: Session, as_of: date, moved: pl.DataFrame, cause: str) -> 
         f"AND (subject_id, model) IN (SELECT subject_id, model FROM {KEYS})",
         as_of=as_of,
     )
-    change = (
-        pl.when(pl.col("old_grade").is_null())
-        .then(pl.concat_str(pl.lit("首次评价为"), pl.col("grade"), pl.lit("级")))
-        .otherwise(pl.concat_str("old_grade", pl.lit("级 → "), "grade", pl.lit("级")))
-    )
-    insert_frame(
-        session,
-        GradeChange.__tablename__,
-        moved.select(
-            "subject_id",
-            "model",
-            "model_version",
-            pl.col("old_grade"),
-            "grade",
-            pl.col("score").cast(pl.Decimal(12, 2)),
-            pl.lit(as_of).alias("valid_from"),
-            pl.lit(None, dtype=pl.Date).alias("valid_to"),
-            pl.concat_str(pl.lit(cause + "："), change, pl.lit("；"), "decisive").alias("reason"),
-            "digest",
-            pl.lit(utcnow(), dtype=pl.Datetime("us")).alias("recorded_at"),
-        ),
+    insert_frame(session, GradeChange.__tablename__, _changes(as_of, moved, cause))
+
+
+def _history_few(session: Session, as_of: date, moved: pl.DataFrame, cause: str) -> None:
+    if moved.height == 0:
+        return
+    pairs = moved.filter(pl.col("old_grade").is_not_null()).select("subject_id", "model").rows()
+    if pairs:
+        session.execute(
+            update(GradeChange)
+            .where(
+                GradeChange.valid_to.is_(None),
+                tuple_(GradeChange.subject_id, GradeChange.model).in_(pairs),
+            )
+            .values(valid_to=as_of)
+        )
+    session.execute(insert(GradeChange), _changes(as_of, moved, cause).to_dicts())
+
+
+def _upsert_few(session: Session, as_of: date, written: pl.DataFrame) -> None:
+    rows = [
+        row
+        | {"as_of": as_of, "computed_at": utcnow(), "explanation": json.loads(row["explanation"])}
+        for row in written.select(*STAGED).to_dicts()
+    ]
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(EvaluationGrade)
+    updated = {
+        name: statement.excluded[name] for name in rows[0] if name not in ("subject_id", "model")
+    }
+    session.execute(
+        statement.values(rows).on_conflict_do_update(
+            index_elements=["subject_id", "model"], set_=updated
+        )
     )
 
 

@@ -639,7 +639,9 @@ def _run(
                 progress(staged.rows)
     batch.file_hash = digest()
     result = run.finish(rejected_dir, started)
-    regrade_subjects(session, run.changed, f"数据报送批次 {batch.id}（{item.name}）")
+    regrade_subjects(
+        session, run.changed, f"数据报送批次 {batch.id}（{item.name}）", item=item.code
+    )
     refresh_graph(session, item.code, batch.id)  # edges of shareholder/personnel records
     record_event(
         session,

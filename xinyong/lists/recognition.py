@@ -191,7 +191,7 @@ def remove(
     record = current_record(session, entry.record_key) if entry.record_key else None
     if record is not None:
         record.status = "removed"
-        regrade(session, record.subject_id, f"移出名单（{entry.removed_reason}）")
+        regrade(session, record.subject_id, f"移出名单（{entry.removed_reason}）", item=record.item)
     return entry
 
 

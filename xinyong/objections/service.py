@@ -149,7 +149,8 @@ def decide(
         record = current_record(session, objection.record_key)
         if record is not None:
             record.status = "withdrawn"
-            regrade(session, record.subject_id, f"异议更正、停止公示（{objection.tracking_code}）")
+            cause = f"异议更正、停止公示（{objection.tracking_code}）"
+            regrade(session, record.subject_id, cause, item=record.item)
     return objection
 
 

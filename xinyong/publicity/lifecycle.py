@@ -98,7 +98,7 @@ def withdraw(
         f"{WITHDRAW_KINDS[kind]}：{reason}",
     )
     record.status = "withdrawn"
-    regrade(session, record.subject_id, f"撤下公示（{WITHDRAW_KINDS[kind]}）")
+    regrade(session, record.subject_id, f"撤下公示（{WITHDRAW_KINDS[kind]}）", item=record.item)
     return record, due_date("withdraw_published_penalty", today)
 
 

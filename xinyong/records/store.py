@@ -343,7 +343,8 @@ def save_record(
     record = current_version(session, key)
     assert record is not None
     if outcome != "unchanged":  # a new or corrected record can move the subject's grade
-        regrade(session, subject.id, f"信用记录{_CHANGE[outcome]}（{item.name}，记录 {record.id}）")
+        cause = f"信用记录{_CHANGE[outcome]}（{item.name}，记录 {record.id}）"
+        regrade(session, subject.id, cause, item=item.code)
     return SaveResult(outcome, record)
 
 

@@ -166,7 +166,8 @@ def approve(
     record = current_record(session, application.record_key)
     if record is not None:
         record.status = "repaired"
-        regrade(session, record.subject_id, f"信用修复准予（{application.tracking_code}）")
+        cause = f"信用修复准予（{application.tracking_code}）"
+        regrade(session, record.subject_id, cause, item=record.item)
     return application
 
 
