@@ -81,7 +81,7 @@ class _Compiled:
     """A model's expressions, built once (Polars expressions are immutable and reusable)."""
 
     model: EvaluationModel
-    columns: dict[str, list[pl.Expr]]  # per field of an entry, one column per part
+    columns: list[pl.Expr]  # per part, its entry (points, value, category, records)
     indicators: dict[str, str]  # the part's points column -> its code
     entry: pl.Expr
     inputs: pl.Expr
@@ -101,15 +101,19 @@ def _compile(model: EvaluationModel, prefix: str) -> _Compiled:
         return found
     every = parts(model, prefix)
     scoring = {i.code: i.scoring for _, i in model.indicators}
-    columns: dict[str, list[pl.Expr]] = {"points": [], "value": [], "category": [], "records": []}
+    columns: list[pl.Expr] = []
     for n, part in enumerate(every):
         value, category = _value(part), _category(part)
         points = pl.lit(0.0) if part.veto else _points(scoring[part.code], value, category)
-        columns["points"].append(points.alias(f"points{n}"))
-        columns["value"].append(value.alias(f"value{n}"))
-        columns["category"].append(category.alias(f"category{n}"))
-        columns["records"].append(_sorted_ids(pl.col(f"ids_{part.key}")).alias(f"records{n}"))
-    indicators = {f"points{n}": p.code for n, p in enumerate(every)}
+        columns.append(
+            pl.struct(
+                points.alias("points"),
+                value.alias("value"),
+                category.alias("category"),
+                _sorted_ids(pl.col(f"ids_{part.key}")).alias("records"),
+            ).alias(f"part{n}")
+        )
+    indicators = {f"part{n}": p.code for n, p in enumerate(every)}
     names = {p.code: p.name for p in every}
     dimensions = {p.code: p.dimension for p in every}
     entry = pl.struct(
@@ -140,7 +144,7 @@ def _compile(model: EvaluationModel, prefix: str) -> _Compiled:
         for p, v in zip([p for p in every if p.veto], model.vetoes, strict=True)
     ]
     veto_rank = pl.max_horizontal(ranks) if ranks else pl.lit(None, dtype=pl.Int32)
-    grade = pl.coalesce(veto_rank, _band_rank(model, pl.col("score"))).replace_strict(
+    grade = pl.coalesce(veto_rank, _band_rank(model, score)).replace_strict(
         dict(enumerate(model.grade_names)), return_dtype=pl.String
     )
     header = f"{model.code}\x1f{model.version}\x1f"
@@ -150,21 +154,29 @@ def _compile(model: EvaluationModel, prefix: str) -> _Compiled:
         )
     )
     found = _COMPILED[key] = _Compiled(
-        model, columns, indicators, entry, inputs, score, grade, digest, _decisive(model, every)
+        model,
+        columns,
+        indicators,
+        entry,
+        inputs,
+        score,
+        grade,
+        digest,
+        _decisive(model, every, score, grade),
     )
     return found
 
 
-def _decisive(model: EvaluationModel, every: list[Part]) -> pl.Expr:
+def _decisive(model: EvaluationModel, every: list[Part], score: pl.Expr, grade: pl.Expr) -> pl.Expr:
     """Why the grade is what it is: the first veto hit (with its records), else the score."""
     meaning = {b.grade: b.meaning for b in model.grades}
     reason = pl.concat_str(
         pl.lit("得分"),
-        pl.col("score").round(2).cast(pl.String),
+        score.round(2).cast(pl.String),
         pl.lit("，"),
-        pl.col("grade"),
+        grade,
         pl.lit("级（"),
-        pl.col("grade").replace_strict(meaning, return_dtype=pl.String),
+        grade.replace_strict(meaning, return_dtype=pl.String),
         pl.lit("）"),
     )
     for part in reversed([p for p in every if p.veto]):
@@ -177,7 +189,7 @@ def _decisive(model: EvaluationModel, every: list[Part]) -> pl.Expr:
                     pl.lit(f"一票否决：{part.name}（记录 "),
                     ids,
                     pl.lit("），等级定为"),
-                    pl.col("grade"),
+                    grade,
                     pl.lit("级"),
                 )
             )
@@ -189,16 +201,11 @@ def _decisive(model: EvaluationModel, every: list[Part]) -> pl.Expr:
 def _long(c: _Compiled, wide: pl.DataFrame) -> pl.DataFrame:
     """Every part's entry as a row (subject by subject in the order of ``wide``' columns
     unpivoted: for one subject, the parts' rows come in part order, vetoes first)."""
-    fields = wide.select("subject_id", *(e for exprs in c.columns.values() for e in exprs))
-    points = fields.unpivot(
-        on=list(c.indicators), index="subject_id", variable_name="indicator", value_name="points"
-    )
-    return points.with_columns(
-        pl.col("indicator").replace_strict(c.indicators, return_dtype=pl.String),
-        *(
-            fields.unpivot(on=[str(e.meta.output_name()) for e in exprs], value_name=name)[name]
-            for name, exprs in list(c.columns.items())[1:]
-        ),
+    return (
+        wide.select("subject_id", *c.columns)
+        .unpivot(index="subject_id", variable_name="indicator", value_name="entry")
+        .unnest("entry")
+        .with_columns(pl.col("indicator").replace_strict(c.indicators, return_dtype=pl.String))
     )
 
 
@@ -237,11 +244,8 @@ def grade_frame(
     summed = long.group_by("subject_id", maintain_order=True).agg(
         c.inputs.str.join(";").alias("inputs"), pl.col("points").sum().alias("points")
     )
-    graded = (
-        wide.join(summed, on="subject_id", how="left", maintain_order="left")
-        .with_columns(c.score.alias("score"))
-        .with_columns(c.grade.alias("grade"), c.digest.alias("digest"))
-        .with_columns(c.decisive)
+    graded = wide.join(summed, on="subject_id", how="left", maintain_order="left").with_columns(
+        c.score.alias("score"), c.grade.alias("grade"), c.digest.alias("digest"), c.decisive
     )
     if stored is None:
         stored = pl.DataFrame(schema=STORED_SCHEMA)
