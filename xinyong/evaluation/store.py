@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, insert, select, text, tuple_, update
+from sqlalchemy import and_, bindparam, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Date, DateTime, String
@@ -260,13 +260,21 @@ def _history(session: Session, as_of: date, moved: pl.DataFrame, cause: str) -> 
 def _history_few(session: Session, as_of: date, moved: pl.DataFrame, cause: str) -> None:
     if moved.height == 0:
         return
-    pairs = moved.filter(pl.col("old_grade").is_not_null()).select("subject_id", "model").rows()
-    if pairs:
+    reopened = moved.filter(pl.col("old_grade").is_not_null())
+    if reopened.height:
+        # Per model a list of subjects: the history's index (subject, model, from) serves
+        # each term (a list of (subject, model) pairs made SQLite read the whole history).
+        by_model = reopened.group_by("model").agg("subject_id").rows()
         session.execute(
             update(GradeChange)
             .where(
                 GradeChange.valid_to.is_(None),
-                tuple_(GradeChange.subject_id, GradeChange.model).in_(pairs),
+                or_(
+                    *(
+                        and_(GradeChange.subject_id.in_(ids), GradeChange.model == model)
+                        for model, ids in by_model
+                    )
+                ),
             )
             .values(valid_to=as_of)
         )
