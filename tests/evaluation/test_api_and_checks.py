@@ -45,7 +45,9 @@ def test_the_public_sees_public_models_only_and_no_detail(
         "grade",
         "meaning",
         "as_of",
+        "disputed",
     }
+    assert public["disputed"] is False
     hidden = client.get(url, params={"model": "weihai_market"})
     assert hidden.status_code == 404 and "不向社会公开" in hidden.json()["detail"]
     # A later full run that finds the same grade writes nothing and confirms the grade.

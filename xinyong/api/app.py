@@ -102,11 +102,13 @@ def create_app() -> FastAPI:
 
     app.mount("/static/portal", static_files(), name="portal-static")
     app.include_router(portal_router, dependencies=gated)
+    from xinyong.portal.grades import router as grades_router
     from xinyong.portal.pages import router as pages_router
     from xinyong.workbench.routes import LoginRequired
     from xinyong.workbench.routes import router as workbench_router
 
     app.include_router(pages_router, dependencies=gated)
+    app.include_router(grades_router, dependencies=gated)
     app.include_router(workbench_router, dependencies=gated)
     from xinyong.workbench.interface import router as interface_router
 

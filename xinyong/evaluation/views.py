@@ -53,6 +53,11 @@ def models_view() -> list[dict[str, Any]]:
     return [model_summary(m) for m in evaluation_models().values()]
 
 
+def evaluated_subject(session: Session, code: str) -> Subject:
+    """The organisation ``code`` names (``EvaluationNotFound`` for persons and unknown codes)."""
+    return _subject(session, code)
+
+
 def _subject(session: Session, code: str) -> Subject:
     text = code.strip()
     checked = check_code(text)
@@ -167,3 +172,30 @@ def subject_evaluation(
             for h in history
         ],
     }
+
+
+def public_grades(session: Session, subject: Subject) -> list[dict[str, Any]]:
+    """The grades the public may see for ``subject`` (models whose grades are public), each
+    with its meaning and day: what the portal's subject page shows."""
+    if subject.kind == "natural_person":
+        return []
+    shown = []
+    for model in models_for(subject.kind):
+        if not model.grades_public:
+            continue
+        current = session.get(EvaluationGrade, (subject.id, model.code))
+        if current is None:
+            continue
+        since = max(
+            current.as_of, _confirmed(session, model.code, current.model_version) or date.min
+        )
+        shown.append(
+            {
+                "model": model.code,
+                "model_name": model.name,
+                "grade": current.grade,
+                "meaning": model.band(current.grade).meaning,
+                "as_of": since,
+            }
+        )
+    return shown

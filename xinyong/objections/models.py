@@ -15,8 +15,11 @@ class Objection(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
     record_key: Mapped[str] = mapped_column(String(64), index=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    # A grade objection names no record: its record_key is "grade:<model>" (objections.grades).
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    model_code: Mapped[str | None] = mapped_column(String(64))  # a disputed grade's model
+    indicator: Mapped[str | None] = mapped_column(String(64))  # ... and its disputed indicator
     filer_kind: Mapped[str] = mapped_column(String(16))  # public, subject, staff
     filer_name: Mapped[str] = mapped_column(String(100))
     contact: Mapped[str | None] = mapped_column(String(100))

@@ -13,6 +13,7 @@ from xinyong.catalog.registry import get_catalog
 from xinyong.clock import utcnow
 from xinyong.evaluation.service import regrade
 from xinyong.objections.models import Objection
+from xinyong.objections.targets import GRADE_GROUNDS, is_grade_objection
 from xinyong.permissions import authorize, may
 from xinyong.records.models import Record
 from xinyong.records.public import is_public
@@ -30,6 +31,11 @@ FILERS = {"public": "社会公众", "subject": "信用主体", "staff": "工作�
 DISPUTED_STATES = ("accepted", "verifying")
 OPEN_STATES = ("submitted", "accepted", "verifying")
 OUTCOMES = ("corrected", "confirmed", "undetermined")
+
+
+def grounds_label(code: str) -> str:
+    """The Chinese label of a record's or a grade's objection grounds."""
+    return GROUNDS.get(code) or GRADE_GROUNDS.get(code, code)
 
 
 class ObjectionError(ValueError):
@@ -133,6 +139,8 @@ def decide(
     _need_reason(reason)
     if stop_publication and outcome != "corrected":
         raise TransitionError("只有“已更正”的异议才能停止公示")
+    if stop_publication and is_grade_objection(objection):
+        raise TransitionError("对评价等级的异议不涉及停止公示：更正后将重新评价")
     objection.state = move(
         session,
         "objection",
@@ -145,6 +153,9 @@ def decide(
     )
     objection.decision_reason = reason
     objection.decided_at = utcnow()
+    if outcome == "corrected" and is_grade_objection(objection):
+        cause = f"等级异议更正（{objection.tracking_code}，指标 {objection.indicator}）"
+        regrade(session, objection.subject_id, cause)
     if stop_publication:
         record = current_record(session, objection.record_key)
         if record is not None:

@@ -40,6 +40,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "GET /api/v1/quality": "quality.read",
     # -- API: objections and repair
     "POST /api/v1/objections": "objection.file",
+    "POST /api/v1/subjects/{code}/evaluation/objections": "objection.file",
     "GET /api/v1/objections/track/{tracking_code}": "public.read",
     "GET /api/v1/objections": "objection.read",
     "POST /api/v1/objections/{objection_id}/actions": "objection.decide",
@@ -74,6 +75,8 @@ ROUTE_ACTIONS: dict[str, str] = {
     "GET /news/{article_id}": "public.read",
     "GET /objections/new": "public.read",
     "POST /objections": "objection.file",
+    "GET /objections/grade": "public.read",
+    "POST /objections/grade": "objection.file",
     "GET /track": "public.read",
     "GET /repairs/new": "public.read",
     "POST /repairs": "repair.apply",

@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from xinyong.api.deps import catalog_dep, get_db
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
+from xinyong.evaluation.views import public_grades
 from xinyong.graph.service import actual_controller
+from xinyong.objections.grades import disputed_models
 from xinyong.permissions import Audience, Principal
 from xinyong.settings import get_settings
 from xinyong.subjects.access import SubjectNotFound, subject_view
-from xinyong.subjects.service import SubjectError, search_subjects
+from xinyong.subjects.service import SubjectError, find_subject, search_subjects
 from xinyong.subjects.views import subject_summary
 
 HERE = Path(__file__).parent
@@ -72,4 +74,16 @@ def subject_page(
         return render(request, "not_found.html", status=404, code=code)
     names = {code: item.name for code, item in catalog.items.items()}
     control = actual_controller(db, detail["ref"], catalog, today())
-    return render(request, "subject.html", s=detail, item_names=names, control=control)
+    grades = shown_grades(db, detail["code"]) if detail["kind"] != "natural_person" else []
+    return render(
+        request, "subject.html", s=detail, item_names=names, control=control, grades=grades
+    )
+
+
+def shown_grades(db: Session, code: str) -> list[dict[str, object]]:
+    """The public grades of the organisation ``code``, each marked when disputed."""
+    subject = find_subject(db, code)
+    if subject is None:
+        return []
+    disputed = disputed_models(db, subject.id)
+    return [g | {"disputed": g["model"] in disputed} for g in public_grades(db, subject)]

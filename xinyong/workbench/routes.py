@@ -43,6 +43,7 @@ from xinyong.measures.registry import measure_book
 from xinyong.news import service as news
 from xinyong.news.models import Article
 from xinyong.objections import service as objections
+from xinyong.objections.targets import is_grade_objection
 from xinyong.permissions.policy import Principal
 from xinyong.portal import csrf
 from xinyong.publicity import lifecycle
@@ -263,7 +264,8 @@ def objection_queue(
             "o": o,
             "cls": _deadline_class(o.due_date),
             "state": label(o.state),
-            "grounds": objections.GROUNDS.get(o.grounds, o.grounds),
+            "grounds": objections.grounds_label(o.grounds),
+            "grade": is_grade_objection(o),
         }
         for o in queue
     ]
@@ -288,7 +290,9 @@ def objection_action(
         "accept": lambda: objections.accept(db, found, actor, today()),
         "reject": lambda: objections.reject(db, found, actor, reason),
         "confirmed": lambda: objections.decide(db, found, actor, "confirmed", reason),
-        "corrected": lambda: objections.decide(db, found, actor, "corrected", reason, True),
+        "corrected": lambda: objections.decide(
+            db, found, actor, "corrected", reason, not is_grade_objection(found)
+        ),
     }
     return _dispatch(request, user, db, csrf_token, "/workbench/objections", actions, action)
 

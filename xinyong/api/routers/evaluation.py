@@ -12,7 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import Caller, get_caller, get_db
-from xinyong.evaluation.views import EvaluationNotFound, models_view, subject_evaluation
+from xinyong.clock import today
+from xinyong.evaluation.views import (
+    EvaluationNotFound,
+    evaluated_subject,
+    models_view,
+    subject_evaluation,
+)
+from xinyong.objections import grades as grade_objections
 
 router = APIRouter(prefix="/api/v1", tags=["信用评价"])
 
@@ -28,6 +35,7 @@ _EXAMPLE: dict[str, Any] = {
     "grade": "D",
     "meaning": "信用状况较差：存在严重失信行为或列入严重失信名单",
     "as_of": "2026-11-22",
+    "disputed": False,
     "model_version": "2025.1",
     "score": "760.00",
     "computed_at": "2026-11-22T08:00:00",
@@ -94,6 +102,7 @@ class EvaluationOut(BaseModel):
     grade: str
     meaning: str = Field(description="等级含义")
     as_of: date = Field(description="评价日")
+    disputed: bool = Field(False, description="该等级有已受理、正在处理的异议")
     model_version: str | None = Field(None, description="模型版本（政务用户）")
     score: Decimal | None = Field(None, description="得分（政务用户）")
     computed_at: datetime | None = None
@@ -151,9 +160,109 @@ def evaluation(
     caller: Caller = Depends(get_caller),
 ) -> dict[str, Any]:
     try:
-        return subject_evaluation(db, caller, code, model, as_of)
+        shown = subject_evaluation(db, caller, code, model, as_of)
     except EvaluationNotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
+    if as_of is None:
+        subject = evaluated_subject(db, code)
+        shown["disputed"] = shown["model"] in grade_objections.disputed_models(db, subject.id)
+    return shown
+
+
+class GradeObjectionIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "general_enterprise",
+                    "indicator": "penalty_general",
+                    "filer_name": "示范市鸿泰贸易有限公司",
+                    "filer_kind": "subject",
+                    "grounds": "wrong_score",
+                    "description": "该处罚已被撤销，不应扣分",
+                    "contact": "0754-88888888",
+                }
+            ]
+        }
+    )
+
+    model: str = Field(description="评价模型代码")
+    indicator: str = Field(description="有异议的指标或一票否决项代码（见评价结果的 explanation）")
+    filer_name: str = Field(max_length=100)
+    filer_kind: str = Field("subject", description="subject（信用主体）、public（社会公众）、staff")
+    grounds: str = Field(description="wrong_score、wrong_or_missing、other")
+    description: str = Field(max_length=4000)
+    contact: str | None = Field(None, max_length=100)
+
+
+class GradeObjectionOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tracking_code": "YY20261207A1B2C3",
+                    "model": "general_enterprise",
+                    "indicator": "penalty_general",
+                    "state": "submitted",
+                }
+            ]
+        }
+    )
+
+    tracking_code: str = Field(description="受理编号，可在 /track 查询进度")
+    model: str
+    indicator: str
+    state: str
+
+
+@router.post(
+    "/subjects/{code}/evaluation/objections",
+    response_model=GradeObjectionOut,
+    status_code=201,
+    summary="对主体的信用评价等级提出异议（指明有异议的指标）",
+    responses={
+        404: {"description": "主体不存在或其评价结果不可见"},
+        422: {"description": "参数错误"},
+    },
+)
+def file_grade_objection(
+    code: str,
+    body: GradeObjectionIn,
+    db: Session = Depends(get_db),
+    caller: Caller = Depends(get_caller),
+) -> dict[str, Any]:
+    kind = (
+        body.filer_kind
+        if caller.is_staff
+        else ("subject" if body.filer_kind == "subject" else "public")
+    )
+    try:
+        created = grade_objections.file_grade_objection(
+            db,
+            caller.actor,
+            code=code,
+            model=body.model,
+            indicator=body.indicator,
+            filer_kind=kind,
+            filer_name=body.filer_name,
+            grounds=body.grounds,
+            description=body.description,
+            contact=body.contact,
+            today=today(),
+        )
+    except grade_objections.GradeNotFound as exc:
+        db.rollback()
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except grade_objections.GradeObjectionError as exc:
+        db.rollback()
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    db.commit()
+    return {
+        "tracking_code": created.tracking_code,
+        "model": created.model_code,
+        "indicator": created.indicator,
+        "state": created.state,
+    }
 
 
 @router.get("/evaluation/models", response_model=ModelsOut, summary="信用评价模型及其版本")

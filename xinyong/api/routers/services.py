@@ -113,7 +113,9 @@ def objection_view(o: Objection) -> dict[str, Any]:
         "record_id": o.record_id,
         "state": o.state,
         "state_label": _label("objection", o.state),
-        "grounds": objections.GROUNDS.get(o.grounds, o.grounds),
+        "grounds": objections.grounds_label(o.grounds),
+        "model": o.model_code,
+        "indicator": o.indicator,
         "submitted_at": o.submitted_at,
         "due_date": o.due_date,
         "deadline": describe(o.due_date, today())
