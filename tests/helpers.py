@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.service import create_api_key, create_department
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+from xinyong.accounts.service import create_api_key, create_department, create_user
 from xinyong.audit.log import Actor
 from xinyong.catalog.registry import get_catalog
 from xinyong.demo.identities import IdentityMaker
@@ -150,3 +154,22 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
     tests' Playwright keeps a loop running in the main thread, where asyncio.run refuses)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in ``html``."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, "no form with a CSRF token"
+    return found.group(1)
+
+
+def workbench_login(client: TestClient, session: Session, role: str) -> None:
+    """Create a staff user named after ``role`` and sign it in to the workbench."""
+    create_user(session, Actor("cli:test"), role, "long-enough-1", role, f"测试{role}")
+    session.commit()
+    form = client.get("/workbench/login").text
+    done = client.post(
+        "/workbench/login",
+        data={"username": role, "password": "long-enough-1", "csrf_token": csrf_token(form)},
+    )
+    assert done.status_code == 200 and "待办事项" in done.text

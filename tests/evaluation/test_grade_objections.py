@@ -9,11 +9,12 @@ from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
-from helpers import org, penalty_values, save_penalty, staff_headers
+from helpers import org, penalty_values, save_penalty, staff_headers, workbench_login
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.objections.models import Objection
+from xinyong.records.models import Record
 
 URL = "/api/v1/subjects/{code}/evaluation/objections"
 
@@ -127,3 +128,18 @@ def test_the_portal_shows_the_public_grade_and_takes_a_grade_objection(
     assert (filed.indicator, filed.filer_kind) == ("penalty_general", "subject")
     missing = client.get("/objections/grade", params={"code": "000", "model": "general_enterprise"})
     assert missing.status_code == 404
+
+
+def test_staff_see_score_explanation_and_history_in_the_workbench(
+    session: Session, client: TestClient
+) -> None:
+    code = _graded(session)
+    penalty = session.execute(select(Record.id).where(Record.item == "admin_penalty")).scalar_one()
+    workbench_login(client, session, "reviewer")
+    page = client.get("/workbench/evaluation", params={"code": code})
+    assert page.status_code == 200
+    text = page.text
+    assert "企业公共信用综合评价" in text and "B级" in text and "760.00" in text
+    assert "一般行政处罚" in text and str(penalty) in text and "首次评价" in text
+    unknown = client.get("/workbench/evaluation", params={"code": "91440500MA4UXXXX0X"})
+    assert unknown.status_code == 200 and "未找到" in unknown.text

@@ -64,6 +64,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"auditor"}),
     "usage.read": frozenset({"admin", "auditor", "admin_key"}),
     "feed.read": READERS,
+    "evaluation.read": READERS,
     "records.ingest": frozenset({"ingest", "admin_key", "admin", "officer", "other_officer"}),
     "batch.read_rejected": frozenset(
         {"ingest", "admin_key", "admin", "auditor", "officer", "other_officer"}

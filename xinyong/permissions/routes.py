@@ -89,6 +89,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "POST /workbench/publications/{record_id}": "publication.review",
     "GET /workbench/objections": "objection.read",
     "POST /workbench/objections/{objection_id}": "objection.decide",
+    "GET /workbench/evaluation": "evaluation.read",
     "GET /workbench/repairs": "repair.read",
     "POST /workbench/repairs/{application_id}": "repair.decide",
     "GET /workbench/conflicts": "conflict.read",
