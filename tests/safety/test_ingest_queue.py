@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.service import create_api_key, create_department
 from xinyong.audit.log import Actor
 from xinyong.demo.identities import IdentityMaker
+from xinyong.ingest.queue import _exit_reason
 from xinyong.records.models import Record
 from xinyong.settings import reset_settings
 
@@ -110,3 +111,18 @@ def test_a_large_push_is_queued_too(
     assert body["state"] == "done" and body["accepted"] == 1500
     small = client.post(f"/api/v1/ingest/{ITEM}", headers=ingest_key, json={"rows": rows[:3]})
     assert small.status_code == 200 and small.json()["unchanged"] == 3
+
+
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        "MemoryError",
+        "ImportError: libsqlite3.so.0: failed to map segment from shared object",
+        "OSError: [Errno 12] Cannot allocate memory",
+    ],
+)
+def test_a_worker_out_of_address_space_is_told_as_the_memory_limit(stderr: str) -> None:
+    reason = _exit_reason(1, f"Traceback (most recent call last):\n{stderr}\n")
+    assert reason is not None and "XINYONG_INGEST_WORKER_MEMORY_MB" in reason
+    other = _exit_reason(1, "ValueError: 别的错误\n")
+    assert other is not None and "MEMORY_MB" not in other and "别的错误" in other

@@ -127,11 +127,16 @@ def run_worker(batch_id: int, database_url: str, env: dict[str, str]) -> None:
     settle(batch_id, outcome, database_url)
 
 
+# how running out of address space shows: Python's own error, or the loader failing to map a
+# library imported late (ImportError: ... failed to map segment), or an ENOMEM from the system
+OUT_OF_MEMORY = ("MemoryError", "failed to map segment", "Cannot allocate memory")
+
+
 def _exit_reason(code: int, stderr: str) -> str | None:
     if code == 0:
         return None
     memory = get_settings().limits.worker_memory_bytes >> 20
-    if code < 0 or "MemoryError" in stderr:
+    if code < 0 or any(sign in stderr for sign in OUT_OF_MEMORY):
         how = f"信号 {-code}" if code < 0 else "内存不足"
         return (
             f"批次处理进程异常退出（{how}），未载入任何数据："

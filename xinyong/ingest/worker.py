@@ -74,20 +74,29 @@ def main(batch_id: int) -> int:
         )
         session.commit()
         failure = None
-    except MemoryError:
+    except Exception as exc:
         session.rollback()
-        failure = (
-            f"文件需要的内存超过上限 {get_settings().limits.worker_memory_bytes >> 20} MB"
-            "（XINYONG_INGEST_WORKER_MEMORY_MB），未载入任何数据：请拆分为多个文件后提交"
-        )
-    except Exception as exc:  # every failure is the batch's outcome, with its reason
-        session.rollback()
-        traceback.print_exc()
-        failure = str(exc) if _is_reason(exc) else f"批次处理出错：{type(exc).__name__}：{exc}"
+        if not _out_of_memory(exc):
+            traceback.print_exc()
+            failure = str(exc) if _is_reason(exc) else f"批次处理出错：{type(exc).__name__}：{exc}"
+        else:
+            failure = (
+                f"文件需要的内存超过上限 {get_settings().limits.worker_memory_bytes >> 20} MB"
+                "（XINYONG_INGEST_WORKER_MEMORY_MB），未载入任何数据：请拆分为多个文件后提交"
+            )
     finally:
         session.close()
     settle(batch_id, failure[:2000] if failure else None)
     return 0
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Past the address-space limit: MemoryError, or a library that could not be mapped."""
+    if isinstance(exc, MemoryError):
+        return True
+    from xinyong.ingest.queue import OUT_OF_MEMORY
+
+    return isinstance(exc, OSError | ImportError) and any(s in str(exc) for s in OUT_OF_MEMORY)
 
 
 def _is_reason(exc: Exception) -> bool:
