@@ -70,6 +70,20 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "several servers share one count per key.",
     ),
     SettingSpec(
+        "XINYONG_BACKUP_PASSPHRASE",
+        "(unset: backup and restore refuse to run)",
+        "Passphrase (at least 12 characters) that seals the platform key inside a backup "
+        "(`xinyong backup`, scrypt and AES-256-GCM) and opens it again at `xinyong restore`. "
+        "Keep it apart from the backups.",
+    ),
+    SettingSpec(
+        "XINYONG_LOG_FORMAT",
+        "text",
+        "`json`: `xinyong serve` writes one JSON object per log line (time, level, logger, "
+        "message, request id, method, route, status, duration) for a log collector; `text`: "
+        "plain lines.",
+    ),
+    SettingSpec(
         "XINYONG_INGEST_MAX_FILE_MB",
         "1024",
         "Largest file a department may submit (upload, command line, drop folder), in MB; "
@@ -191,8 +205,11 @@ class Settings:
     data_dir: Path
     audit_checkpoint_dir: Path
     key_file: Path
-    redis_url: str | None
     """Where the platform key lives when XINYONG_SECRET_KEY is unset."""
+    redis_url: str | None
+    backup_passphrase: str | None = field(default=None, repr=False)
+    """XINYONG_BACKUP_PASSPHRASE: seals the platform key in a backup."""
+    log_format: str = "text"
     configured_key: bytes | None = field(default=None, repr=False)
     """XINYONG_SECRET_KEY, when set."""
     limits: IngestLimits = field(default_factory=IngestLimits)
@@ -221,6 +238,13 @@ def read_key_file(path: Path) -> bytes:
     if not key:
         raise PlatformKeyError(f"密钥文件 {path} 是空的")
     return key
+
+
+def _log_format() -> str:
+    value = (_env("XINYONG_LOG_FORMAT") or "text").lower()
+    if value not in ("text", "json"):
+        raise ValueError(f"XINYONG_LOG_FORMAT 的值 {value!r} 无效：只能是 text 或 json")
+    return value
 
 
 def _env(name: str) -> str | None:
@@ -273,6 +297,8 @@ def load_settings(database_url: str | None = None) -> Settings:
         ),
         key_file=(db_file.parent if db_file is not None else data_dir) / KEY_FILE,
         redis_url=_env("XINYONG_REDIS_URL"),
+        backup_passphrase=_env("XINYONG_BACKUP_PASSPHRASE"),
+        log_format=_log_format(),
         configured_key=configured_key.encode("utf-8") if configured_key else None,
         limits=_ingest_limits(),
     )

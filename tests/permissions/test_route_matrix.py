@@ -63,6 +63,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "list.read_recognitions": OFFICE_READERS,
     "audit.read": frozenset({"auditor"}),
     "usage.read": frozenset({"admin", "auditor", "admin_key"}),
+    "ops.metrics": frozenset({"admin", "auditor", "admin_key"}),
     "feed.read": READERS,
     "evaluation.read": READERS,
     "records.ingest": frozenset({"ingest", "admin_key", "admin", "officer", "other_officer"}),

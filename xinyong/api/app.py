@@ -23,6 +23,7 @@ from xinyong.api.routers import (
     graph,
     health,
     ingest,
+    ops,
     services,
     subjects,
 )
@@ -32,6 +33,7 @@ from xinyong.gateway import usage
 from xinyong.gateway.middleware import UsageMiddleware
 from xinyong.measures.registry import measure_book
 from xinyong.measures.service import close_check_services
+from xinyong.ops.metrics import Metrics, ObservedMiddleware
 from xinyong.permissions.policy import NotAuthenticated, PermissionDenied
 from xinyong.permissions.routes import check_routes
 
@@ -57,7 +59,8 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     usage.recorder.stop(engine)
 
 
-def create_app() -> FastAPI:
+def create_app(*, access_log: bool = False) -> FastAPI:
+    """The application; ``access_log``: one log line per request (``xinyong serve``)."""
     get_catalog()  # a broken catalog stops start-up here, naming the file
     measure_book()  # so does a punishment measure without a legal basis
     app = FastAPI(
@@ -70,6 +73,9 @@ def create_app() -> FastAPI:
     )
     # Swagger UI 5 (OpenAPI 3.1, as FastAPI emits), served from the installed package.
     app.add_middleware(UsageMiddleware, recorder=usage.recorder)
+    app.state.metrics = Metrics(get_engine())
+    # outermost: the request id and the timing cover everything below
+    app.add_middleware(ObservedMiddleware, metrics=app.state.metrics, access_log=access_log)
     swagger_dir = Path(fastapi_offline.__file__).parent / "static"
     app.mount("/static/swagger", StaticFiles(directory=swagger_dir), name="swagger")
 
@@ -89,6 +95,7 @@ def create_app() -> FastAPI:
 
     app.include_router(checks.hot_router)  # first: routes are matched in order; gates itself
     app.include_router(health.router, dependencies=gated)
+    app.include_router(ops.router, dependencies=gated)
     app.include_router(checks.router, dependencies=gated)
     app.include_router(subjects.router, dependencies=gated)
     app.include_router(graph.router, dependencies=gated)
@@ -126,6 +133,11 @@ def create_app() -> FastAPI:
 
     check_routes(app.routes, gate)  # a route without a permission entry stops start-up
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The application ``xinyong serve`` runs: with one access log line per request."""
+    return create_app(access_log=True)
 
 
 def _refusal(request: Request, exc: PermissionDenied) -> Response:

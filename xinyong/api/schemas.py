@@ -118,6 +118,14 @@ class Health(BaseModel):
     status: str = Field(examples=["ok"])
 
 
+class Readiness(BaseModel):
+    status: str = Field(description="ready 或 not_ready", examples=["ready"])
+    database: str = Field(description="ok 或 unavailable", examples=["ok"])
+    revision: str | None = Field(description="数据库的迁移版本", examples=["0027"])
+    expected: str = Field(description="程序要求的迁移版本", examples=["0027"])
+    reason: str | None = Field(default=None, description="未就绪的原因", examples=[None])
+
+
 class IngestOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={

@@ -10,6 +10,7 @@ from xinyong import __version__
 from xinyong.cli import (
     accounts,
     audit,
+    backup,
     catalog,
     codes,
     db,
@@ -46,6 +47,8 @@ def cli() -> None:
 
 
 cli.add_command(db.db)
+cli.add_command(backup.backup_command)
+cli.add_command(backup.restore_command)
 cli.add_command(catalog.catalog)
 cli.add_command(codes.codes)
 cli.add_command(demo.demo)

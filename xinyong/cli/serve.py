@@ -4,6 +4,7 @@ import click
 import uvicorn
 
 from xinyong.db.engine import get_engine
+from xinyong.ops.logs import log_config
 from xinyong.settings import get_settings
 
 
@@ -16,4 +17,11 @@ def serve(port: int | None, host: str | None) -> None:
     host = host or settings.host
     port = port or settings.port
     click.echo(f"门户与 API：http://{host}:{port}/  接口文档：http://{host}:{port}/docs")
-    uvicorn.run("xinyong.api.app:create_app", factory=True, host=host, port=port, log_level="info")
+    uvicorn.run(
+        "xinyong.api.app:create_served_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_config=log_config(settings.log_format),
+        access_log=False,  # ObservedMiddleware writes the access lines, with the request id
+    )

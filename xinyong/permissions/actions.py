@@ -69,6 +69,7 @@ _ACTIONS = (
     _a("audit.read", "查看审计日志", {"auditor"}),
     _a("evaluation.read", "查看信用评价得分、依据和等级变化", READER_ROLES, READ_SCOPES),
     _a("usage.read", "查看接口调用统计", {"admin", "auditor"}, ADMIN_SCOPES),
+    _a("ops.metrics", "读取运行指标", {"admin", "auditor"}, ADMIN_SCOPES),
     _a("feed.read", "订阅数据共享变更", READER_ROLES, READ_SCOPES),
     # -- a department's own data --------------------------------------------------------------
     _a(

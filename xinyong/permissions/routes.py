@@ -18,6 +18,8 @@ from xinyong.permissions.actions import ACTIONS
 ROUTE_ACTIONS: dict[str, str] = {
     # -- operations and documentation
     "GET /healthz": "public.read",
+    "GET /readyz": "public.read",
+    "GET /metrics": "ops.metrics",
     "GET /docs": "public.read",
     "GET /openapi.json": "public.read",
     # -- API: subjects, catalog, lists, commitments (public view; more for staff)

@@ -1,0 +1,1 @@
+"""Operations: backups that restore, readiness, Prometheus metrics, structured logs."""
