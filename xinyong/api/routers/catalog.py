@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from xinyong.api.deps import catalog_dep
+from xinyong.api.errors import api_router
 from xinyong.api.schemas import CatalogItemSummary, CatalogOut
 from xinyong.catalog.registry import Catalog
 from xinyong.catalog.schema import CatalogItem
 
-router = APIRouter(prefix="/api/v1", tags=["信用信息资源目录"])
+router = api_router("信用信息资源目录")
 
 
 def summarize_item(item: CatalogItem) -> CatalogItemSummary:

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import BackgroundTasks, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from xinyong.api.deps import (
     get_db,
     json_body,
 )
+from xinyong.api.errors import api_router
 from xinyong.api.params import Id, JobId
 from xinyong.clock import today
 from xinyong.db.engine import get_engine
@@ -33,7 +34,7 @@ from xinyong.measures.service import check_service
 from xinyong.safety.uploads import store_upload
 from xinyong.settings import get_settings
 
-router = APIRouter(prefix="/api/v1", tags=["联合奖惩与信用核查"])
+router = api_router("联合奖惩与信用核查")
 
 
 class CheckIn(BaseModel):
@@ -111,7 +112,7 @@ class CheckOut(BaseModel):
 
 # The credit check is the hot path: its route has no dependencies at all (FastAPI's
 # dependency solving costs more than the check's own Python work) and calls the gate itself.
-hot_router = APIRouter(prefix="/api/v1", tags=["联合奖惩与信用核查"])
+hot_router = api_router("联合奖惩与信用核查")
 
 
 @hot_router.post(

@@ -7,11 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import Caller, get_caller, get_db
+from xinyong.api.errors import api_router
 from xinyong.clock import today
 from xinyong.evaluation.views import (
     EvaluationNotFound,
@@ -21,7 +22,7 @@ from xinyong.evaluation.views import (
 )
 from xinyong.objections import grades as grade_objections
 
-router = APIRouter(prefix="/api/v1", tags=["信用评价"])
+router = api_router("信用评价")
 
 _EXAMPLE: dict[str, Any] = {
     "subject": {

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
+from xinyong.api.errors import api_router
 from xinyong.catalog.registry import Catalog, CatalogError
 from xinyong.db.engine import get_engine
 from xinyong.gateway import feeds, usage
 from xinyong.permissions import authorize
 
-router = APIRouter(prefix="/api/v1", tags=["统一接口服务"])
+router = api_router("统一接口服务")
 
 
 class UsageOut(BaseModel):

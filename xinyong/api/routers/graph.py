@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
+from xinyong.api.errors import api_router
 from xinyong.api.graph_schemas import ControlOut, GraphOut
 from xinyong.api.routers.subjects import PURPOSE_HEADER, PURPOSE_QUERY, _purpose
 from xinyong.catalog.registry import Catalog
@@ -22,7 +23,7 @@ from xinyong.graph.service import (
 )
 from xinyong.subjects.access import SubjectNotFound
 
-router = APIRouter(prefix="/api/v1", tags=["关联图谱"])
+router = api_router("关联图谱")
 
 AS_OF = Query(None, description="查看该日的关系（按成为股东、任职、退出、离任日期），默认今天")
 KNOWN_AT = Query(None, description="按平台在该时刻掌握的记录版本回看（仅政务用户），默认当前版本")

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
+from fastapi import Depends, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.api.deps import Caller, get_caller, get_db
+from xinyong.api.errors import api_router
 from xinyong.api.params import Id
 from xinyong.api.schemas import IngestOut, QualityOut
 from xinyong.catalog.registry import CatalogError, get_catalog
@@ -27,7 +28,7 @@ from xinyong.ingest.readers import LimitError, ReadError
 from xinyong.safety.uploads import check_declared_length, preflight, store_upload
 from xinyong.settings import get_settings
 
-router = APIRouter(prefix="/api/v1", tags=["数据汇聚"])
+router = api_router("数据汇聚")
 MAX_JSON_ROWS = 50_000
 SYNC_ROWS = 1000  # pushes up to this many rows load at once; larger ones are queued
 

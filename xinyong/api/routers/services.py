@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
+from xinyong.api.errors import ErrorOut, api_router
 from xinyong.api.params import Id, Limit500, Limit1000, Offset
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
@@ -31,7 +32,7 @@ from xinyong.subjects.service import find_subject
 from xinyong.workflow import TransitionError
 from xinyong.workflow.deadlines import describe
 
-router = APIRouter(prefix="/api/v1", tags=["政务信用服务"])
+router = api_router("政务信用服务")
 SERVICE_ERRORS = (
     TransitionError,
     objections.ObjectionError,
@@ -362,7 +363,11 @@ def recognition_view(entry: ListRecognition, notice: str | None = None) -> dict[
     return shown
 
 
-@router.post("/list-recognitions", summary="提出列入红黑名单")
+@router.post(
+    "/list-recognitions",
+    summary="提出列入红黑名单",
+    responses={404: {"description": "主体不存在", "model": ErrorOut}},
+)
 def propose_recognition(
     body: RecognitionIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:

@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import Depends, Header, HTTPException, Query
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
+from xinyong.api.errors import api_router
 from xinyong.api.params import Limit100, Offset
 from xinyong.api.schemas import SubjectDetail, SubjectList
 from xinyong.catalog.registry import Catalog
@@ -14,7 +15,7 @@ from xinyong.clock import today
 from xinyong.subjects.access import SubjectNotFound, found_subjects, subject_view
 from xinyong.subjects.service import SubjectError, search_subjects
 
-router = APIRouter(prefix="/api/v1", tags=["信用主体"])
+router = api_router("信用主体")
 
 PURPOSE_QUERY = Query(
     None, description="政务用户查看自然人身份证号码与记录时须说明用途（记入审计）"
