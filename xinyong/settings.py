@@ -77,6 +77,24 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Keep it apart from the backups.",
     ),
     SettingSpec(
+        "XINYONG_ANALYTICS_ENGINE",
+        "embedded",
+        "Where full evaluation runs are computed: `embedded` (this process, Polars) or `spark` "
+        "(Apache Spark at XINYONG_SPARK_MASTER, from a Parquet snapshot of the records; needs "
+        "`pip install 'xinyong[spark]'` and Java 17). Re-grades after a batch stay embedded.",
+    ),
+    SettingSpec(
+        "XINYONG_SPARK_MASTER",
+        "local[*]",
+        "Spark master URL for XINYONG_ANALYTICS_ENGINE=spark: `local[*]` (the cores of this "
+        "machine) or a cluster's `spark://host:7077`; executors need the same xinyong package.",
+    ),
+    SettingSpec(
+        "XINYONG_SPARK_BUCKETS",
+        "16",
+        "Buckets of subjects a Spark job splits the population into (each graded in one task).",
+    ),
+    SettingSpec(
         "XINYONG_LOG_FORMAT",
         "text",
         "`json`: `xinyong serve` writes one JSON object per log line (time, level, logger, "
@@ -139,6 +157,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "0",
         "Tests only: 1 makes the browser tests fail instead of skipping when Chromium "
         "(/usr/bin/chromium, Debian package chromium) is missing (CI sets it).",
+    ),
+    SettingSpec(
+        "XINYONG_TEST_REQUIRE_SPARK",
+        "0",
+        "Tests only: 1 makes the Spark engine tests fail instead of skipping when Java or "
+        "PySpark is missing (CI sets it).",
     ),
     SettingSpec(
         "XINYONG_TEST_REQUIRE_PG",
@@ -210,6 +234,9 @@ class Settings:
     backup_passphrase: str | None = field(default=None, repr=False)
     """XINYONG_BACKUP_PASSPHRASE: seals the platform key in a backup."""
     log_format: str = "text"
+    analytics_engine: str = "embedded"
+    spark_master: str = "local[*]"
+    spark_buckets: int = 16
     configured_key: bytes | None = field(default=None, repr=False)
     """XINYONG_SECRET_KEY, when set."""
     limits: IngestLimits = field(default_factory=IngestLimits)
@@ -241,9 +268,13 @@ def read_key_file(path: Path) -> bytes:
 
 
 def _log_format() -> str:
-    value = (_env("XINYONG_LOG_FORMAT") or "text").lower()
-    if value not in ("text", "json"):
-        raise ValueError(f"XINYONG_LOG_FORMAT 的值 {value!r} 无效：只能是 text 或 json")
+    return _choice("XINYONG_LOG_FORMAT", ("text", "json"), "text")
+
+
+def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (_env(name) or default).lower()
+    if value not in allowed:
+        raise ValueError(f"{name} 的值 {value!r} 无效：只能是 {' 或 '.join(allowed)}")
     return value
 
 
@@ -299,6 +330,9 @@ def load_settings(database_url: str | None = None) -> Settings:
         redis_url=_env("XINYONG_REDIS_URL"),
         backup_passphrase=_env("XINYONG_BACKUP_PASSPHRASE"),
         log_format=_log_format(),
+        analytics_engine=_choice("XINYONG_ANALYTICS_ENGINE", ("embedded", "spark"), "embedded"),
+        spark_master=_env("XINYONG_SPARK_MASTER") or "local[*]",
+        spark_buckets=_positive("XINYONG_SPARK_BUCKETS", 16),
         configured_key=configured_key.encode("utf-8") if configured_key else None,
         limits=_ingest_limits(),
     )

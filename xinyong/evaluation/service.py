@@ -23,6 +23,7 @@ from xinyong.evaluation.schema import EvaluationModel
 from xinyong.evaluation.store import evaluate, store
 from xinyong.evaluation.tables import EvaluationRun
 from xinyong.permissions import authorize
+from xinyong.settings import get_settings
 
 
 class EvaluationError(ValueError):
@@ -36,6 +37,7 @@ class RunReport:
     changed: int = 0  # grades that changed (a history entry each)
     skipped: int = 0  # grades left alone: the subject holds an evaluation of a later day
     seconds: float = 0.0
+    engine: str = "embedded"  # XINYONG_ANALYTICS_ENGINE: embedded or spark
 
     def as_dict(self) -> dict[str, Any]:
         found = asdict(self)
@@ -79,7 +81,13 @@ def run_evaluation(
     started = time.perf_counter()
     report = RunReport(as_of)
     chosen = models_in_force(as_of, models)
-    graded = evaluate(session, chosen, as_of, compare=True)  # every model at once
+    if get_settings().analytics_engine == "spark":
+        from xinyong.evaluation.distributed import evaluate_on_spark
+
+        graded = evaluate_on_spark(session, chosen, as_of, compare=True)
+        report.engine = "spark"
+    else:
+        graded = evaluate(session, chosen, as_of, compare=True)  # every model at once
     stored = store(session, as_of, graded, cause)
     report.changed, report.skipped = stored.changed, stored.skipped
     counts = graded.group_by("model", "grade").len().sort("model", "grade")

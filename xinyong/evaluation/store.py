@@ -106,11 +106,7 @@ def evaluate(
     kinds = {k.value for m in models for k in m.subject_kinds}
     subjects = population(session, sorted(kinds), subject_ids)
     if subjects.height == 0:
-        empty = pl.DataFrame(schema=GRADED_SCHEMA)
-        if compare:  # the stored grades' columns too, as for a population
-            extra = list(STORED_SCHEMA.items())[1:]
-            empty = empty.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in extra)
-        return empty
+        return empty_graded(compare)
     few = subject_ids is not None and len(subject_ids) <= FEW
     chosen = plan(models, dialect, subject_ids is not None, together=few)
     flat = [p for ps in chosen.parts.values() for p in ps]
@@ -130,7 +126,29 @@ def evaluate(
         found = found.join(
             copied(frame, reading), on="subject_id", how="left", maintain_order="left"
         )
-    stored = _stored(session, models, subject_ids, few) if compare else None
+    stored = stored_grades(session, models, subject_ids, few) if compare else None
+    return grade_found(models, subjects, found, stored)
+
+
+def empty_graded(compare: bool) -> pl.DataFrame:
+    """No grades, with ``evaluate``'s columns (and the stored grades' with ``compare``)."""
+    empty = pl.DataFrame(schema=GRADED_SCHEMA)
+    if compare:  # the stored grades' columns too, as for a population
+        extra = list(STORED_SCHEMA.items())[1:]
+        empty = empty.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in extra)
+    return empty
+
+
+def grade_found(
+    models: Sequence[EvaluationModel],
+    subjects: pl.DataFrame,
+    found: pl.DataFrame,
+    stored: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """Every model's grades of ``subjects`` (``subject_id``, ``kind``) from ``found`` (the
+    readings' aggregates joined per subject; parts prefixed ``m<n>_`` by the models' order),
+    compared with ``stored`` when given. The embedded run and the Spark job (per bucket of
+    subjects) both grade here."""
     graded = []
     for n, model in enumerate(models):
         own = subjects.filter(pl.col("kind").is_in([k.value for k in model.subject_kinds]))
@@ -145,13 +163,13 @@ def evaluate(
                     pl.lit(model.code).alias("model"),
                     pl.lit(model.version).alias("model_version"),
                     *GRADE_COLUMNS[1:],
-                    *(list(STORED_SCHEMA)[1:] if compare else []),
+                    *(list(STORED_SCHEMA)[1:] if stored is not None else []),
                 )
             )
-    return pl.concat(graded) if graded else pl.DataFrame(schema=GRADED_SCHEMA)
+    return pl.concat(graded) if graded else empty_graded(stored is not None)
 
 
-def _stored(
+def stored_grades(
     session: Session,
     models: Sequence[EvaluationModel],
     subject_ids: Sequence[int] | None,
