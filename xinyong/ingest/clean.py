@@ -24,8 +24,11 @@ from xinyong.identifiers.normalize import (
 )
 from xinyong.identifiers.resident_id import check_resident_id
 from xinyong.identifiers.uscc import check_uscc
+from xinyong.ingest.amounts import PLAIN_NUMBER, Amount, AmountReader, currency_names
 from xinyong.ingest.headers import HeaderMap
 from xinyong.ingest.idcheck import resident_id_valid, uscc_valid
+from xinyong.ingest.oldcodes import OLD_CODE_PATTERN, Resolver
+from xinyong.ingest.raw import RawInputs, raw_frame, sent_name
 from xinyong.publicity import vectorised
 
 ERRORS, FIXES, FLAGS = "_errors", "_fixes", "_flags"
@@ -155,6 +158,8 @@ class CodeChecker:
     distinct value across the chunks of a batch (valid values are remembered too)."""
 
     today: date
+    # Old and masked organisation codes -> the USCC of a known subject (ingest.oldcodes)
+    resolver: Resolver | None = None
     _seen: dict[tuple[FieldType, str], str | None] = field(default_factory=dict)
     # Values already found valid, by type: later chunks check only the values they add.
     _valid: dict[FieldType, pl.Series] = field(default_factory=dict)
@@ -219,7 +224,8 @@ def _iso_text(raw: pl.Expr) -> pl.Expr:
     text = _trimmed(_halfwidth(raw))
     dashed = text.str.replace_all(r"[年月/.]", "-").str.replace(r"日$", "")
     dashed = dashed.str.replace(r"^(\d{4})(\d{2})(\d{2})$", "$1-$2-$3")
-    return dashed.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})[ T]00:00(:00)?(\.0+)?$", "$1")
+    # midnight after the date, with or without a space ("2003/04/1000:00:00.000")
+    return dashed.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})[ T]?00:00(:00)?([.-]0+)?$", "$1")
 
 
 def date_value(raw: pl.Expr) -> pl.Expr:
@@ -244,22 +250,31 @@ def clean_date(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
     return Cleaned(date_value(raw), error, _changed_fix(f, raw, value))
 
 
-def clean_decimal(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
+def clean_decimal(f: Field, raw: pl.Expr, value: pl.Expr, written: dict[str, Amount]) -> Cleaned:
+    """A plain number by Polars; any other written form (``written``: its parse by
+    ``amounts.parse_amount``, once per distinct value) from the mapping."""
     text = _trimmed(_halfwidth(raw).str.replace_all(r"[,\s]", ""))
-    numeric = text.str.contains(r"^-?\d+(\.\d+)?$")
+    numeric = text.str.contains(PLAIN_NUMBER)
     unit = f"（单位：{f.unit}）" if f.unit else ""
     not_number = raw.is_not_null() & value.is_null() & (raw.str.strip_chars() != "")
+    reasons = {k: a.error for k, a in written.items() if a.error}
+    reason: pl.Expr | str = f"不是有效数字{unit}"
+    if reasons:
+        reason = raw.replace_strict(reasons, default=reason, return_dtype=pl.String)
     error = _issue(
         not_number | value.str.starts_with("-"),
         pl.when(not_number)
-        .then(_message(f, raw, f"不是有效数字{unit}"))
+        .then(_message(f, raw, reason))
         .otherwise(_message(f, raw, "不能为负数")),
     )
     fix = _issue(
         value.is_not_null() & (value != raw),
-        f"{label(f)}：数字中的全角字符、空格或千分位已去除",
+        f"{label(f)}：数字中的全角字符、空格、千分位或单位已去除（金额以{f.unit or '原单位'}计）",
     )
-    return Cleaned(pl.when(numeric).then(text).otherwise(None), error, fix)
+    values = {k: a.value for k, a in written.items() if a.value is not None}
+    parsed = raw.replace_strict(values, default=None, return_dtype=pl.String) if values else None
+    stored = pl.when(numeric).then(text)
+    return Cleaned(stored.otherwise(parsed) if parsed is not None else stored, error, fix)
 
 
 def _code_mapping(codes: CodeList) -> dict[str, str]:
@@ -354,7 +369,20 @@ def _describe_condition(item: CatalogItem, cond: Condition) -> str:
     return f"当{other}{'为' if cond.in_ is not None else '不为'}“{values}”时"
 
 
-def required_errors(item: CatalogItem) -> list[Issue]:
+def _empty_text(f: Field, sent: set[str], text: str) -> pl.Expr | str:
+    """``text``, naming the placeholder where the row held one ("N/A" stands for nothing)."""
+    if f.code not in sent:
+        return text
+    placeholder = pl.col(sent_name(f.code))
+    return (
+        pl.when(placeholder.is_not_null())
+        .then(pl.concat_str([pl.lit(f"{text}（“"), placeholder, pl.lit("”表示空缺，不是有效值）")]))
+        .otherwise(pl.lit(text))
+    )
+
+
+def required_errors(item: CatalogItem, sent: set[str] = frozenset()) -> list[Issue]:  # type: ignore[assignment]
+    """Required fields left empty; ``sent``: fields where some row held a placeholder."""
     errors: list[Issue] = []
     for f in item.fields:
         col = pl.col(f.code)
@@ -364,12 +392,24 @@ def required_errors(item: CatalogItem) -> list[Issue]:
         raw_present = pl.col(f"_raw_{f.code}").is_not_null()
         missing = empty & ~raw_present  # a bad value already has its own error
         if f.required == "R":
-            errors += _issue(missing, f"{label(f)}：必填项为空")
+            errors += _issue(missing, _empty_text(f, sent, f"{label(f)}：必填项为空"))
         elif f.required == "C" and f.when is not None:
             rule = _describe_condition(item, f.when)
             holds = condition_expr(item, f.when)
-            errors += _issue(missing & holds, f"{label(f)}：{rule}必填")
+            errors += _issue(missing & holds, _empty_text(f, sent, f"{label(f)}：{rule}必填"))
     return errors
+
+
+def placeholder_fixes(item: CatalogItem, sent: set[str]) -> list[Issue]:
+    """A placeholder in a field the row may leave empty: stored as empty, with a note."""
+    fixes: list[Issue] = []
+    for f in item.fields:
+        if f.code in sent:
+            placeholder = pl.col(sent_name(f.code))
+            removed = placeholder.is_not_null() & pl.col(f"_raw_{f.code}").is_null()
+            text = [pl.lit(f"{label(f)}：“"), placeholder, pl.lit("”表示空缺，按空值处理")]
+            fixes += _issue(removed, pl.concat_str(text))
+    return fixes
 
 
 def _date_col(code: str | None) -> pl.Expr | None:
@@ -474,24 +514,12 @@ def _yuan_text(amount: pl.Expr) -> pl.Expr:
 # -- putting it together ---------------------------------------------------------------------
 
 
-def raw_columns(frame: pl.DataFrame, headers: HeaderMap) -> list[pl.Expr]:
-    """One raw text column per catalog field, from whichever input columns map to it."""
-    exprs = []
-    for code, columns in headers.columns.items():
-        if len(columns) == 1:
-            expr = pl.col(columns[0])
-        else:
-            expr = pl.concat_str([pl.col(c) for c in columns], separator="；", ignore_nulls=True)
-        exprs.append(expr.alias(f"_raw_{code}"))
-    return exprs
-
-
-def _typed(f: Field, catalog: Catalog) -> Cleaned:
+def _typed(f: Field, catalog: Catalog, written: dict[str, dict[str, Amount]]) -> Cleaned:
     raw, value = pl.col(f"_raw_{f.code}"), pl.col(f.code)
     if f.type is FieldType.date:
         return clean_date(f, raw, value)
     if f.type is FieldType.decimal:
-        return clean_decimal(f, raw, value)
+        return clean_decimal(f, raw, value, written.get(f.code, {}))
     if f.type is FieldType.code:
         return clean_code(f, raw, value, catalog.code_lists[f.code_list or ""])
     if f.type is FieldType.code_set:
@@ -509,13 +537,21 @@ def clean_chunk(
     catalog: Catalog,
     today: date,
     checker: CodeChecker | None = None,
+    constants: dict[str, str] | None = None,
+    amounts: AmountReader | None = None,
 ) -> pl.DataFrame:
-    """Clean one chunk: field columns by code, plus _errors, _fixes and _flags lists."""
+    """Clean one chunk: field columns by code, plus _errors, _fixes and _flags lists.
+    ``constants``: values of fields the file has no column for (the submitting department)."""
     checker = checker or CodeChecker(today)
-    with_raw = frame.with_columns(raw_columns(frame, headers))
-    missing = [f"_raw_{f.code}" for f in item.fields if f"_raw_{f.code}" not in with_raw.columns]
-    with_raw = with_raw.with_columns([_none().alias(name) for name in missing])
-    plain = [(f, _typed(f, catalog)) for f in item.fields if f.type not in IDENTIFIER_TYPES]
+    amounts = amounts or AmountReader(currency_names(catalog.code_lists["currency"]))
+    with_raw = raw_frame(frame, item, headers, catalog, RawInputs(constants or {}))
+    sent = {f.code for f in item.fields if sent_name(f.code) in with_raw.columns}
+    written = _written_amounts(with_raw, item, amounts)
+    with_raw, currency_errors = _with_currencies(with_raw, item, catalog, written)
+    with_raw, old_issues = _with_old_codes(with_raw, item, checker.resolver)
+    plain = [
+        (f, _typed(f, catalog, written)) for f in item.fields if f.type not in IDENTIFIER_TYPES
+    ]
     ids = [f for f in item.fields if f.type in IDENTIFIER_TYPES]
     values = {f.code: c.value for f, c in plain}
     values |= {f.code: _normalized_code(pl.col(f"_raw_{f.code}")) for f in ids}
@@ -526,8 +562,9 @@ def clean_chunk(
         applies = condition_expr(item, f.checked_when) if f.checked_when else pl.lit(True)
         checks.append(clean_identifier(f, pl.col(f"_raw_{f.code}"), stage, checker, applies))
     errors = [i for c in checks for i in c.errors]
-    errors += required_errors(item) + logic_errors(item, today) + rule_gap_errors(item)
-    fixes = [i for c in checks for i in c.fixes]
+    errors += required_errors(item, sent) + logic_errors(item, today) + rule_gap_errors(item)
+    errors += currency_errors + old_issues[0]
+    fixes = [i for c in checks for i in c.fixes] + placeholder_fixes(item, sent) + old_issues[1]
     flags = amount_flags(item)
     stage = with_rule_gap(with_content_yuan(stage, item), item)
     # Conditions already evaluated once per distinct raw value are read from their column.
@@ -537,7 +574,111 @@ def clean_chunk(
         i.when for i in (*errors, *fixes, *flags) if id(i.when) not in done
     ]
     listed = _with_issue_lists(stage, conditions, errors, fixes, flags)
-    return listed.drop(CONTENT_YUAN, RULE_GAP, *fired, strict=False)
+    return listed.drop(CONTENT_YUAN, RULE_GAP, STATED_CURRENCY, OLD_CODE, *fired, strict=False)
+
+
+OLD_CODE = "_old_code"
+_KEY_SEPARATOR = "\x1f"
+
+
+def _with_old_codes(
+    with_raw: pl.DataFrame, item: CatalogItem, resolver: Resolver | None
+) -> tuple[pl.DataFrame, tuple[list[Issue], list[Issue]]]:
+    """An old organization code or a masked USCC in the subject's USCC field, replaced by the
+    USCC of the known subject it fits (a fix); left as sent, with the reason, when none fits."""
+    code, name = item.subject.uscc, item.subject.name
+    if resolver is None or code is None or item.field(code).type is not FieldType.uscc:
+        return with_raw, ([], [])
+    raw = pl.col(f"_raw_{code}")
+    value = raw.str.strip_chars().str.to_uppercase()
+    old = value.str.contains(OLD_CODE_PATTERN).fill_null(False)
+    pairs = (
+        with_raw.filter(old).select(value.alias("v"), pl.col(f"_raw_{name}").alias("n")).unique()
+    )
+    if pairs.height == 0:
+        return with_raw, ([], [])
+    found = resolver(list(pairs.iter_rows()))
+    keys = {f"{v}{_KEY_SEPARATOR}{n or ''}": uscc for (v, n), uscc in found.items()}
+    key = pl.concat_str([value, pl.lit(_KEY_SEPARATOR), pl.col(f"_raw_{name}").fill_null("")])
+    full = key.replace_strict(keys, default=None, return_dtype=pl.String)
+    staged = with_raw.with_columns(
+        pl.when(old).then(raw).otherwise(None).alias(OLD_CODE),
+        pl.when(old).then(pl.coalesce(full, raw)).otherwise(raw).alias(f"_raw_{code}"),
+    )
+    f = item.field(code)
+    sent = pl.col(OLD_CODE)
+    resolved = sent.is_not_null() & (pl.col(f"_raw_{code}") != sent)
+    fix = pl.concat_str(
+        [
+            pl.lit(f"{label(f)}：旧代码“"),
+            sent,
+            pl.lit("”已换算为已登记主体的统一社会信用代码“"),
+            pl.col(f"_raw_{code}"),
+            pl.lit("”"),
+        ]
+    )
+    reason = (
+        "是旧的组织机构代码或打码的统一社会信用代码，平台没有唯一对应的已登记主体"
+        "（打码的代码还须同名）：请填写18位统一社会信用代码，或先载入该主体的登记信息"
+    )
+    error = _message(f, sent, reason)
+    return staged, (_issue(sent.is_not_null() & ~resolved, error), _issue(resolved, fix))
+
+
+STATED_CURRENCY = "_stated_currency"
+
+
+def _written_amounts(
+    with_raw: pl.DataFrame, item: CatalogItem, amounts: AmountReader
+) -> dict[str, dict[str, Amount]]:
+    """For each amount field, the distinct values that are not plain numbers, parsed."""
+    found: dict[str, dict[str, Amount]] = {}
+    for f in item.fields:
+        if f.type is not FieldType.decimal:
+            continue
+        raw = pl.col(f"_raw_{f.code}")
+        plain = _halfwidth(raw).str.replace_all(r"[,\s]", "").str.contains(PLAIN_NUMBER)
+        odd = with_raw.select(raw.filter(~plain & (raw.str.strip_chars() != "")).unique())
+        values = odd.to_series().drop_nulls().to_list()
+        if values:
+            found[f.code] = amounts.read(values, f.unit, f.currency_field is not None)
+    return found
+
+
+def _with_currencies(
+    with_raw: pl.DataFrame,
+    item: CatalogItem,
+    catalog: Catalog,
+    written: dict[str, dict[str, Amount]],
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """The currency field filled from the currency its amount's text names where the row
+    gives none; an error where the row gives another one."""
+    errors: list[Issue] = []
+    for f in item.fields:
+        stated = {k: a.currency for k, a in written.get(f.code, {}).items() if a.currency}
+        if not (f.currency_field and stated):
+            continue
+        amount, given = pl.col(f"_raw_{f.code}"), pl.col(f"_raw_{f.currency_field}")
+        named = amount.replace_strict(stated, default=None, return_dtype=pl.String)
+        with_raw = with_raw.with_columns(
+            named.alias(STATED_CURRENCY),
+            pl.coalesce(given, named).alias(f"_raw_{f.currency_field}"),
+        )
+        other = pl.col(STATED_CURRENCY)
+        codes = _code_mapping(catalog.code_lists[item.field(f.currency_field).code_list or ""])
+        given_canonical = pl.col(f"_raw_{f.currency_field}").replace_strict(
+            codes, default=None, return_dtype=pl.String
+        )
+        clash = other.is_not_null() & given_canonical.is_not_null() & (given_canonical != other)
+        errors += _issue(
+            clash,
+            _message(
+                f,
+                amount,
+                pl.concat_str([pl.lit("所写币种“"), other, pl.lit("”与币种字段不一致")]),
+            ),
+        )
+    return with_raw, errors
 
 
 # Column prefix: whether some of a field's own conditions hold (see _own_conditions).

@@ -34,11 +34,14 @@ from xinyong.db.bulk import DeferredIndexes, defer_reference_checks
 from xinyong.db.wal import bulk_load_wal
 from xinyong.evaluation.service import regrade_subjects
 from xinyong.graph.build import refresh_batch as refresh_graph
+from xinyong.ingest.amounts import AmountReader, currency_names
 from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
 from xinyong.ingest.locks import lock_item, lock_subjects
 from xinyong.ingest.models import Batch
+from xinyong.ingest.oldcodes import resolve_old_codes
+from xinyong.ingest.raw import source_constants
 from xinyong.ingest.readers import (
     READ_ERROR,
     ROW_NUMBER,
@@ -171,7 +174,14 @@ class BatchRun:
         self.acc = _Accumulator()
         self._departments = self._department_ids()
         self._now = utcnow()
-        self.checker = CodeChecker(self.today)
+        self.main = MainThread()
+        self.checker = CodeChecker(self.today, resolver=self._resolve_old_codes)
+        self.amounts = AmountReader(currency_names(catalog.code_lists["currency"]))
+        self.constants = (
+            source_constants(item, self.headers, department.name, department.uscc)
+            if department is not None
+            else {}
+        )
         # No record of the item yet: every key is new (keys repeated within the batch are
         # rejected as duplicates), so current versions need not be looked up.
         self.first_load = not item_has_records(session, item.code)
@@ -184,6 +194,11 @@ class BatchRun:
             else None
         )
         self._table_rows = self._records_estimate() if self.indexes is not None else 0
+
+    def _resolve_old_codes(self, pairs: list[tuple[str, str | None]]) -> dict[Any, str]:
+        """Old organisation codes of a chunk, resolved against known subjects by the loading
+        thread (the only one that uses the session)."""
+        return self.main.ask(lambda: resolve_old_codes(self.session, pairs))
 
     def _records_estimate(self) -> int:
         """About how many records exist (the highest id: one index probe, not a count)."""
@@ -304,7 +319,16 @@ class BatchRun:
             self._reject_unread(chunk.filter(pl.col(READ_ERROR).is_not_null()))
             chunk = chunk.filter(pl.col(READ_ERROR).is_null()).drop(READ_ERROR)
         cleaned = self._own_source(
-            clean_chunk(chunk, self.item, self.headers, self.catalog, self.today, self.checker)
+            clean_chunk(
+                chunk,
+                self.item,
+                self.headers,
+                self.catalog,
+                self.today,
+                self.checker,
+                constants=self.constants,
+                amounts=self.amounts,
+            )
         )
         clean_rows = cleaned.filter(pl.col(ERRORS).list.len() == 0)
         identified = self.linker.identify(clean_rows)
@@ -485,8 +509,47 @@ def _small_first(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     yield from chunks
 
 
+class _Request:
+    """Work the staging thread asks the loading thread to do (a database read)."""
+
+    def __init__(self, work: Callable[[], Any]):
+        self.work = work
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.value = self.work()
+        except BaseException as exc:  # handed back to the asking thread
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+class MainThread:
+    """Lets the staging thread have the loading thread run something that needs the session
+    (``_ahead`` runs the requests between loads); outside ``_ahead`` it runs at once."""
+
+    def __init__(self) -> None:
+        self.send: Callable[[Any], bool] | None = None
+
+    def ask(self, work: Callable[[], Any]) -> Any:
+        if self.send is None or threading.current_thread() is threading.main_thread():
+            return work()
+        request = _Request(work)
+        if not self.send(request):
+            raise InterruptedError("批次已停止")
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        return request.value
+
+
 def _ahead(
-    stage: Callable[[pl.DataFrame], _Staged], chunks: Iterator[pl.DataFrame]
+    stage: Callable[[pl.DataFrame], _Staged],
+    chunks: Iterator[pl.DataFrame],
+    main: MainThread | None = None,
 ) -> Generator[_Staged, None, None]:
     """Read and stage chunk n+1 in a helper thread while the caller loads chunk n.
 
@@ -515,6 +578,8 @@ def _ahead(
         except BaseException as exc:  # handed to the loading thread, which raises it
             put(exc)
 
+    if main is not None:
+        main.send = put
     helper = threading.Thread(target=work, name="ingest-stage", daemon=True)
     helper.start()
     try:
@@ -524,10 +589,15 @@ def _ahead(
                 return
             if isinstance(value, BaseException):
                 raise value
+            if isinstance(value, _Request):
+                value.run()
+                continue
             yield value
     finally:
         stop.set()
         helper.join()
+        if main is not None:
+            main.send = None
 
 
 def _timeliness_summary(delays: Counter[int]) -> dict[str, Any]:
@@ -632,7 +702,7 @@ def _run(
     )
     # SQLite: the WAL is written out while the load runs, and checkpointed after the commit.
     bulk_load_wal(session)
-    with closing(_ahead(run.stage, _small_first(chunks))) as staged_chunks:
+    with closing(_ahead(run.stage, _small_first(chunks), run.main)) as staged_chunks:
         for staged in staged_chunks:
             run.load(staged)
             if progress:
