@@ -112,6 +112,11 @@ class SubjectMapping(BaseModel):
     resident_id: str | None = None
     category: str | None = None
     registration_number: str | None = None
+    # Registration data builds the subject's profile (shown on its page): the fields that
+    # hold its legal representative, address and founding date.
+    legal_representative: str | None = None
+    address: str | None = None
+    founded: str | None = None
 
 
 class Columns(BaseModel):

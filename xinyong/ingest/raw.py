@@ -17,12 +17,15 @@ import polars as pl
 from xinyong.catalog.registry import Catalog
 from xinyong.catalog.schema import CatalogItem, FieldType
 from xinyong.ingest.headers import HeaderMap
+from xinyong.ingest.idcheck import uscc_valid
 
 PERSON = "自然人"
 ORGANIZATION = "法人及非法人组织"
 INDIVIDUAL_BUSINESS = "个体工商户"
-# An ID number as a court publishes it: 18 characters, the birth date masked or not.
-_RESIDENT_ID = r"^\d{6}[\d*]{8}\d{3}[\dXx*]$|^\d{15}$"
+# An ID number as a court publishes it: 18 characters (15 for old ones), some digits masked
+# ("4101**********1234"); it begins with a province code (11-83), never with 9 as the USCC
+# of an enterprise does.
+_RESIDENT_ID = r"^[1-8]\d[\d*]{15}[\dXx]$|^[1-8]\d{14}$"
 
 
 def raw_name(code: str) -> str:
@@ -116,11 +119,17 @@ def _route_person_ids(frame: pl.DataFrame, item: CatalogItem, present: set[str])
         return frame
     if item.field(uscc).type is FieldType.subject_code:
         return frame
-    value = pl.col(raw_name(uscc)).str.strip_chars()
-    is_person = value.str.contains(_RESIDENT_ID).fill_null(False)
+    values = frame[raw_name(uscc)].str.strip_chars()
+    candidate = values.str.contains(_RESIDENT_ID).fill_null(False)
+    if not candidate.any():
+        return frame
+    # an all-digit USCC has the shape of an ID number too: only what is no valid USCC moves
+    rows = candidate.arg_true()
+    valid = uscc_valid(values.gather(rows)).fill_null(False)
+    is_person = candidate.scatter(rows.filter(valid), False)
     return frame.with_columns(
         pl.when(is_person).then(None).otherwise(pl.col(raw_name(uscc))).alias(raw_name(uscc)),
-        pl.when(is_person).then(value).otherwise(None).alias(raw_name(person)),
+        pl.when(is_person).then(values).otherwise(None).alias(raw_name(person)),
     )
 
 

@@ -250,13 +250,13 @@ def open_file(
 
 def _rows_in(document: Any) -> list[Any] | None:
     """The rows of a JSON document: the document itself when it is a list, else the one value
-    of an object that is a list of objects (``{"erDataList": [...]}``); None: not a document
-    of rows (a JSON Lines file's single row)."""
+    of an object that is a list starting with an object (``{"erDataList": [...]}``); None:
+    not a document of rows (a JSON Lines file's single row)."""
     if isinstance(document, list):
         return document
     if isinstance(document, dict):
         lists = [v for v in document.values() if isinstance(v, list) and v]
-        lists = [v for v in lists if all(isinstance(r, dict) for r in v)]
+        lists = [v for v in lists if isinstance(v[0], dict)]
         if len(lists) == 1:
             return lists[0]
     return None
