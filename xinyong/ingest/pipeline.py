@@ -69,6 +69,7 @@ from xinyong.workdays import CalendarGapError, working_days_between
 Progress = Callable[[int], None]
 TIMELY_WORKING_DAYS = 7
 DUPLICATE_MARK = "是同一条记录"
+FLAGS_LISTED = 1000  # flagged rows listed by number in a batch's result (all are counted)
 
 
 class IngestError(ValueError):
@@ -84,6 +85,8 @@ class IngestResult:
     fixed: int = 0
     rejected: int = 0
     flagged: int = 0
+    # accepted rows worth a look, by row number with the reason (the first FLAGS_LISTED)
+    flags: list[dict[str, Any]] = field(default_factory=list)
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -454,7 +457,14 @@ class BatchRun:
         r.rejected += rejected.height
         r.accepted += loaded.height
         r.fixed += loaded.filter(pl.col(FIXES).list.len() > 0).height
-        r.flagged += loaded.filter(pl.col(FLAGS).list.len() > 0).height
+        flagged = loaded.filter(pl.col(FLAGS).list.len() > 0)
+        r.flagged += flagged.height
+        room = FLAGS_LISTED - len(r.flags)
+        if flagged.height and room > 0:
+            listed = flagged.head(room).select(
+                pl.col(ROW_NUMBER).alias("row"), pl.col(FLAGS).list.join("；").alias("reason")
+            )
+            r.flags += listed.to_dicts()
         self.acc.error_kinds.update(_error_kinds(rejected[ERRORS]))
         self._timeliness(loaded)
         if rejected.height:
@@ -485,6 +495,7 @@ class BatchRun:
         r.duration_s = round(time.perf_counter() - started, 3)
         assert r.accepted + r.rejected == r.total
         assert r.new + r.updated + r.unchanged == r.accepted
+        r.flags.sort(key=lambda flag: int(flag["row"]))
         self.batch.counts = {k: v for k, v in r.as_dict().items() if k not in ("batch_id",)}
         self.batch.status = "done"
         self.batch.finished_at = utcnow()

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from xinyong.catalog.schema import CatalogItem
 from xinyong.subjects.models import Subject
 
-
 WIDTHS = {"legal_representative": 100, "address": 300}  # the subjects table's columns
 
 
