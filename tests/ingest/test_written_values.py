@@ -141,7 +141,8 @@ def _debtor_frame(codes: list[str]) -> pl.DataFrame:
 
 
 def test_a_combined_code_column_sends_id_numbers_to_the_id_field() -> None:
-    valid_digits = "914600007425904924"  # a valid USCC of all digits: stays a USCC
+    # a valid USCC of all digits, shaped like an ID number (a public institution's): stays
+    valid_digits = "124405001000000082"
     masked_person = "4101**********1234"
     broken_uscc = "914405070000000000"  # begins with 9: never an ID number
     person = "110101199003074514"
