@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import random
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from realdata import MARKET, REALDATA, real
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,29 +31,11 @@ from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
 ADMIN = Actor("cli:test-admin", "local")
-MARKET = "11440500CC6K57744R"
 COURT = IdentityMaker(random.Random(3)).uscc("11", "230100")
 TAIFU = "91230199744190927K"  # 哈尔滨泰富电气有限公司, the court list's one debtor
 
 
-def _realdata() -> Path | None:
-    named = os.environ.get("XINYONG_REALDATA_DIR")
-    if named:
-        return Path(named)
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "realdata"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-REALDATA = _realdata()
 pytestmark = pytest.mark.skipif(REALDATA is None, reason="shared/realdata is absent")
-
-
-def real(name: str) -> Path:
-    assert REALDATA is not None
-    return REALDATA / name
 
 
 def _department(session: Session, uscc: str, name: str) -> Department:
