@@ -25,10 +25,23 @@ from xinyong.identifiers.normalize import (
 from xinyong.identifiers.resident_id import check_resident_id
 from xinyong.identifiers.uscc import check_uscc
 from xinyong.ingest.amounts import PLAIN_NUMBER, Amount, AmountReader, currency_names
+from xinyong.ingest.exprs import Issue, label
+from xinyong.ingest.exprs import code_mapping as _code_mapping
+from xinyong.ingest.exprs import halfwidth as _halfwidth
+from xinyong.ingest.exprs import issue as _issue
+from xinyong.ingest.exprs import message as _message
 from xinyong.ingest.headers import HeaderMap
 from xinyong.ingest.idcheck import resident_id_valid, uscc_valid
-from xinyong.ingest.oldcodes import OLD_CODE_PATTERN, Resolver
+from xinyong.ingest.oldcodes import Resolver
 from xinyong.ingest.raw import RawInputs, raw_frame, sent_name
+from xinyong.ingest.written import (
+    OLD_CODE,
+    STATED_CURRENCY,
+    placeholder_fixes,
+    with_currencies,
+    with_old_codes,
+    written_amounts,
+)
 from xinyong.publicity import vectorised
 
 ERRORS, FIXES, FLAGS = "_errors", "_fixes", "_flags"
@@ -42,39 +55,6 @@ DATE_HINT = "不是有效日期（可用格式：2024-05-01、2024/5/1、2024050
 EARLIEST_DATE = date(1900, 1, 1)
 
 
-def label(f: Field) -> str:
-    return f"{f.header}（{f.code}）"
-
-
-def _message(f: Field, raw: pl.Expr, reason: pl.Expr | str) -> pl.Expr:
-    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    return pl.concat_str([pl.lit(f"{label(f)}“"), raw.fill_null(""), pl.lit("”："), reason_expr])
-
-
-def _halfwidth(expr: pl.Expr) -> pl.Expr:
-    return expr.str.replace_many(_FULLWIDTH, _HALFWIDTH)
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A check: where it applies (``when``, cheap) and what it says there (``message``).
-
-    Conditions are evaluated on every row; messages only on the few rows where some condition
-    holds, so building Chinese text never costs time on clean rows.
-    """
-
-    when: pl.Expr
-    message: pl.Expr
-
-    def expr(self) -> pl.Expr:
-        return pl.when(self.when).then(self.message).otherwise(_none())
-
-
-def _issue(when: pl.Expr, message: pl.Expr | str) -> list[Issue]:
-    text = pl.lit(message) if isinstance(message, str) else message
-    return [Issue(when.fill_null(False), text)]
-
-
 @dataclass
 class Cleaned:
     """How one field is cleaned: its value from the raw text, then checks on both.
@@ -86,10 +66,6 @@ class Cleaned:
     value: pl.Expr
     errors: list[Issue]
     fixes: list[Issue]
-
-
-def _none() -> pl.Expr:
-    return pl.lit(None, dtype=pl.String)
 
 
 def _trimmed(raw: pl.Expr) -> pl.Expr:
@@ -277,14 +253,6 @@ def clean_decimal(f: Field, raw: pl.Expr, value: pl.Expr, written: dict[str, Amo
     return Cleaned(stored.otherwise(parsed) if parsed is not None else stored, error, fix)
 
 
-def _code_mapping(codes: CodeList) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for entry in codes.values:
-        for name in (entry.value, *entry.aliases):
-            mapping[name] = entry.value
-    return mapping
-
-
 def _canonical(codes: CodeList, element: pl.Expr) -> pl.Expr:
     mapped = element.replace_strict(_code_mapping(codes), default=None, return_dtype=pl.String)
     if codes.open_prefix:
@@ -369,7 +337,7 @@ def _describe_condition(item: CatalogItem, cond: Condition) -> str:
     return f"当{other}{'为' if cond.in_ is not None else '不为'}“{values}”时"
 
 
-def _empty_text(f: Field, sent: set[str], text: str) -> pl.Expr | str:
+def _empty_text(f: Field, sent: frozenset[str] | set[str], text: str) -> pl.Expr | str:
     """``text``, naming the placeholder where the row held one ("N/A" stands for nothing)."""
     if f.code not in sent:
         return text
@@ -381,7 +349,9 @@ def _empty_text(f: Field, sent: set[str], text: str) -> pl.Expr | str:
     )
 
 
-def required_errors(item: CatalogItem, sent: set[str] = frozenset()) -> list[Issue]:  # type: ignore[assignment]
+def required_errors(
+    item: CatalogItem, sent: frozenset[str] | set[str] = frozenset()
+) -> list[Issue]:
     """Required fields left empty; ``sent``: fields where some row held a placeholder."""
     errors: list[Issue] = []
     for f in item.fields:
@@ -398,18 +368,6 @@ def required_errors(item: CatalogItem, sent: set[str] = frozenset()) -> list[Iss
             holds = condition_expr(item, f.when)
             errors += _issue(missing & holds, _empty_text(f, sent, f"{label(f)}：{rule}必填"))
     return errors
-
-
-def placeholder_fixes(item: CatalogItem, sent: set[str]) -> list[Issue]:
-    """A placeholder in a field the row may leave empty: stored as empty, with a note."""
-    fixes: list[Issue] = []
-    for f in item.fields:
-        if f.code in sent:
-            placeholder = pl.col(sent_name(f.code))
-            removed = placeholder.is_not_null() & pl.col(f"_raw_{f.code}").is_null()
-            text = [pl.lit(f"{label(f)}：“"), placeholder, pl.lit("”表示空缺，按空值处理")]
-            fixes += _issue(removed, pl.concat_str(text))
-    return fixes
 
 
 def _date_col(code: str | None) -> pl.Expr | None:
@@ -546,9 +504,9 @@ def clean_chunk(
     amounts = amounts or AmountReader(currency_names(catalog.code_lists["currency"]))
     with_raw = raw_frame(frame, item, headers, catalog, RawInputs(constants or {}))
     sent = {f.code for f in item.fields if sent_name(f.code) in with_raw.columns}
-    written = _written_amounts(with_raw, item, amounts)
-    with_raw, currency_errors = _with_currencies(with_raw, item, catalog, written)
-    with_raw, old_issues = _with_old_codes(with_raw, item, checker.resolver)
+    written = written_amounts(with_raw, item, amounts)
+    with_raw, currency_errors = with_currencies(with_raw, item, catalog, written)
+    with_raw, old_issues = with_old_codes(with_raw, item, checker.resolver)
     plain = [
         (f, _typed(f, catalog, written)) for f in item.fields if f.type not in IDENTIFIER_TYPES
     ]
@@ -575,110 +533,6 @@ def clean_chunk(
     ]
     listed = _with_issue_lists(stage, conditions, errors, fixes, flags)
     return listed.drop(CONTENT_YUAN, RULE_GAP, STATED_CURRENCY, OLD_CODE, *fired, strict=False)
-
-
-OLD_CODE = "_old_code"
-_KEY_SEPARATOR = "\x1f"
-
-
-def _with_old_codes(
-    with_raw: pl.DataFrame, item: CatalogItem, resolver: Resolver | None
-) -> tuple[pl.DataFrame, tuple[list[Issue], list[Issue]]]:
-    """An old organization code or a masked USCC in the subject's USCC field, replaced by the
-    USCC of the known subject it fits (a fix); left as sent, with the reason, when none fits."""
-    code, name = item.subject.uscc, item.subject.name
-    if resolver is None or code is None or item.field(code).type is not FieldType.uscc:
-        return with_raw, ([], [])
-    raw = pl.col(f"_raw_{code}")
-    value = raw.str.strip_chars().str.to_uppercase()
-    old = value.str.contains(OLD_CODE_PATTERN).fill_null(False)
-    pairs = (
-        with_raw.filter(old).select(value.alias("v"), pl.col(f"_raw_{name}").alias("n")).unique()
-    )
-    if pairs.height == 0:
-        return with_raw, ([], [])
-    found = resolver(list(pairs.iter_rows()))
-    keys = {f"{v}{_KEY_SEPARATOR}{n or ''}": uscc for (v, n), uscc in found.items()}
-    key = pl.concat_str([value, pl.lit(_KEY_SEPARATOR), pl.col(f"_raw_{name}").fill_null("")])
-    full = key.replace_strict(keys, default=None, return_dtype=pl.String)
-    staged = with_raw.with_columns(
-        pl.when(old).then(raw).otherwise(None).alias(OLD_CODE),
-        pl.when(old).then(pl.coalesce(full, raw)).otherwise(raw).alias(f"_raw_{code}"),
-    )
-    f = item.field(code)
-    sent = pl.col(OLD_CODE)
-    resolved = sent.is_not_null() & (pl.col(f"_raw_{code}") != sent)
-    fix = pl.concat_str(
-        [
-            pl.lit(f"{label(f)}：旧代码“"),
-            sent,
-            pl.lit("”已换算为已登记主体的统一社会信用代码“"),
-            pl.col(f"_raw_{code}"),
-            pl.lit("”"),
-        ]
-    )
-    reason = (
-        "是旧的组织机构代码或打码的统一社会信用代码，平台没有唯一对应的已登记主体"
-        "（打码的代码还须同名）：请填写18位统一社会信用代码，或先载入该主体的登记信息"
-    )
-    error = _message(f, sent, reason)
-    return staged, (_issue(sent.is_not_null() & ~resolved, error), _issue(resolved, fix))
-
-
-STATED_CURRENCY = "_stated_currency"
-
-
-def _written_amounts(
-    with_raw: pl.DataFrame, item: CatalogItem, amounts: AmountReader
-) -> dict[str, dict[str, Amount]]:
-    """For each amount field, the distinct values that are not plain numbers, parsed."""
-    found: dict[str, dict[str, Amount]] = {}
-    for f in item.fields:
-        if f.type is not FieldType.decimal:
-            continue
-        raw = pl.col(f"_raw_{f.code}")
-        plain = _halfwidth(raw).str.replace_all(r"[,\s]", "").str.contains(PLAIN_NUMBER)
-        odd = with_raw.select(raw.filter(~plain & (raw.str.strip_chars() != "")).unique())
-        values = odd.to_series().drop_nulls().to_list()
-        if values:
-            found[f.code] = amounts.read(values, f.unit, f.currency_field is not None)
-    return found
-
-
-def _with_currencies(
-    with_raw: pl.DataFrame,
-    item: CatalogItem,
-    catalog: Catalog,
-    written: dict[str, dict[str, Amount]],
-) -> tuple[pl.DataFrame, list[Issue]]:
-    """The currency field filled from the currency its amount's text names where the row
-    gives none; an error where the row gives another one."""
-    errors: list[Issue] = []
-    for f in item.fields:
-        stated = {k: a.currency for k, a in written.get(f.code, {}).items() if a.currency}
-        if not (f.currency_field and stated):
-            continue
-        amount, given = pl.col(f"_raw_{f.code}"), pl.col(f"_raw_{f.currency_field}")
-        named = amount.replace_strict(stated, default=None, return_dtype=pl.String)
-        with_raw = with_raw.with_columns(
-            named.alias(STATED_CURRENCY),
-            pl.coalesce(given, named).alias(f"_raw_{f.currency_field}"),
-        )
-        other = pl.col(STATED_CURRENCY)
-        codes = _code_mapping(catalog.code_lists[item.field(f.currency_field).code_list or ""])
-        given_canonical = pl.col(f"_raw_{f.currency_field}").replace_strict(
-            codes, default=None, return_dtype=pl.String
-        )
-        clash = other.is_not_null() & given_canonical.is_not_null() & (given_canonical != other)
-        errors += _issue(
-            clash,
-            _message(
-                f,
-                amount,
-                pl.concat_str([pl.lit("所写币种“"), other, pl.lit("”与币种字段不一致")]),
-            ),
-        )
-    return with_raw, errors
 
 
 # Column prefix: whether some of a field's own conditions hold (see _own_conditions).
