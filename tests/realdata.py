@@ -1,5 +1,5 @@
 """Where the real published files are (issue 28): ``shared/realdata`` beside the checkout, or
-``XINYONG_REALDATA_DIR``. Third-party data, never copied into this repository; tests that
+``XINYONG_TEST_REALDATA_DIR``. Third-party data, never copied into this repository; tests that
 read it skip when it is absent."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def _realdata() -> Path | None:
-    named = os.environ.get("XINYONG_REALDATA_DIR")
+    named = os.environ.get("XINYONG_TEST_REALDATA_DIR")
     if named:
         return Path(named)
     for parent in Path(__file__).resolve().parents:
