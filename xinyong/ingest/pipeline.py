@@ -39,6 +39,7 @@ from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
 from xinyong.ingest.locks import lock_item, lock_subjects
+from xinyong.ingest.mainthread import MainThread, Request
 from xinyong.ingest.models import Batch
 from xinyong.ingest.oldcodes import resolve_old_codes
 from xinyong.ingest.raw import source_constants
@@ -520,43 +521,6 @@ def _small_first(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     yield from chunks
 
 
-class _Request:
-    """Work the staging thread asks the loading thread to do (a database read)."""
-
-    def __init__(self, work: Callable[[], Any]):
-        self.work = work
-        self.done = threading.Event()
-        self.value: Any = None
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.value = self.work()
-        except BaseException as exc:  # handed back to the asking thread
-            self.error = exc
-        finally:
-            self.done.set()
-
-
-class MainThread:
-    """Lets the staging thread have the loading thread run something that needs the session
-    (``_ahead`` runs the requests between loads); outside ``_ahead`` it runs at once."""
-
-    def __init__(self) -> None:
-        self.send: Callable[[Any], bool] | None = None
-
-    def ask(self, work: Callable[[], Any]) -> Any:
-        if self.send is None or threading.current_thread() is threading.main_thread():
-            return work()
-        request = _Request(work)
-        if not self.send(request):
-            raise InterruptedError("批次已停止")
-        request.done.wait()
-        if request.error is not None:
-            raise request.error
-        return request.value
-
-
 def _ahead(
     stage: Callable[[pl.DataFrame], _Staged],
     chunks: Iterator[pl.DataFrame],
@@ -590,7 +554,7 @@ def _ahead(
             put(exc)
 
     if main is not None:
-        main.send = put
+        main.send, main.stopped = put, stop
     helper = threading.Thread(target=work, name="ingest-stage", daemon=True)
     helper.start()
     try:
@@ -600,7 +564,7 @@ def _ahead(
                 return
             if isinstance(value, BaseException):
                 raise value
-            if isinstance(value, _Request):
+            if isinstance(value, Request):
                 value.run()
                 continue
             yield value
