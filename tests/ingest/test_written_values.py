@@ -173,3 +173,14 @@ def test_a_json_document_of_rows_is_read_as_its_rows(tmp_path: Path) -> None:
     lines = tmp_path / "rows.jsonl"
     lines.write_text("\n".join(json.dumps(r) for r in rows[:2]), encoding="utf-8")
     assert pl.concat(list(open_file(lines).chunks)).height == 2  # JSON Lines stay lines
+
+
+def test_the_vectorised_placeholder_rule_is_the_plain_one() -> None:
+    from xinyong.ingest.raw import _placeholder
+
+    rule = get_catalog().placeholders
+    cells = ["N/A", "n/a", " N/A", "N/A  ", "\u3000无\u3000", "\tNULL", "   N/A", "N/A   "]
+    cells += ["无锡", "N/A公司", "", " ", "-5", "—", "——", "#n/a", "None", "NaN", "不详", "x"]
+    found = pl.select(_placeholder(pl.Series(cells), rule.spellings)).to_series().to_list()
+    assert found == [rule.means_empty(c) for c in cells]
+    assert found[:6] == [True] * 6 and found[6:8] == [False, False]  # at most two around it

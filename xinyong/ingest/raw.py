@@ -67,17 +67,10 @@ def _sources(frame: pl.DataFrame, headers: HeaderMap) -> dict[str, pl.Expr]:
     return sources
 
 
-def _placeholder(expr: pl.Expr, keys: list[str]) -> pl.Expr:
-    """Whether a cell holds only a placeholder (trimmed, any case): ``Placeholders.means_empty``
-    (the plain rule) for a whole column."""
-    return expr.str.strip_chars().str.to_uppercase().is_in(keys)
-
-
-def _any_placeholder(expr: pl.Expr, keys: list[str], longest: int) -> pl.Expr:
-    """Whether some cell of a column is a placeholder. Placeholders are short: only short
-    cells are compared, so a column of long text costs one length check."""
-    short = expr.filter(expr.str.len_chars() <= longest + 8)
-    return _placeholder(short, keys).any()
+def _placeholder(expr: pl.Expr, spellings: list[str]) -> pl.Expr:
+    """Whether a cell holds only a placeholder: ``Placeholders.means_empty`` (the plain rule)
+    for a whole column, as one lookup among its spellings."""
+    return expr.is_in(spellings)
 
 
 def raw_frame(
@@ -86,17 +79,16 @@ def raw_frame(
     """``frame`` with ``_raw_<code>`` for every field of ``item`` (and ``_sent_<code>`` where
     the file holds placeholders)."""
     sources = _sources(frame, headers)
-    keys = sorted(catalog.placeholders.keys)
-    longest = max((len(k) for k in keys), default=0)
+    spellings = catalog.placeholders.spellings
     exprs, sent = [], []
     hits = frame.select(
-        [_any_placeholder(e, keys, longest).alias(c) for c, e in sources.items()]
+        [_placeholder(e, spellings).any().alias(c) for c, e in sources.items()]
         or [pl.lit(False).alias("_none")]
     ).row(0, named=True)
     for code, expr in sources.items():
         if hits.get(code):
             sent.append(expr.alias(sent_name(code)))
-            expr = pl.when(_placeholder(expr, keys)).then(None).otherwise(expr)
+            expr = pl.when(_placeholder(expr, spellings)).then(None).otherwise(expr)
         exprs.append(expr.alias(raw_name(code)))
     for code, value in inputs.constants.items():
         if code not in sources:
