@@ -153,6 +153,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "PostgreSQL when this is set or when 127.0.0.1:5432 answers.",
     ),
     SettingSpec(
+        "XINYONG_TEST_REALDATA_DIR",
+        "",
+        "Tests only: folder of the real published files the real-file tests read (default: "
+        "shared/realdata beside the checkout or above it); they skip when it is absent.",
+    ),
+    SettingSpec(
         "XINYONG_TEST_REQUIRE_BROWSER",
         "0",
         "Tests only: 1 makes the browser tests fail instead of skipping when Chromium "

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from click.testing import CliRunner
 from helpers import AUTHORITY, org, penalty_values, save_penalty
@@ -65,3 +66,16 @@ def test_matters_publish_on_arrival_and_repair_notice(session: Session, db_url: 
     assert "2026-08-01" in out  # general tier under Order 36: repair after 3 months
     code, out = invoke("publicity", "stats")
     assert code == 0 and "按时公示率" in out
+
+
+def test_ingest_names_each_flagged_row(db_url: str, tmp_path: Path) -> None:
+    """The clerk learns which rows to check: a 150万 fine sent as 10万 is named by row."""
+    from penalty_files import good_row, write_csv
+
+    flagged = good_row(1, 处罚内容="罚款人民币150万元", **{"罚款金额（万元）": "10"})
+    path = write_csv(tmp_path / "p.csv", [good_row(0), flagged])
+    result = CliRunner().invoke(cli, ["ingest", "admin_penalty", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1行已接收但需核对" in result.output
+    named = "第3行：罚款金额（万元）（CF_NR_FK）：金额100000元与处罚内容中的1500000元不一致"
+    assert named in result.output

@@ -52,3 +52,27 @@ def test_stopping_early_stops_the_helper() -> None:
     settled = len(read)
     time.sleep(0.3)
     assert len(read) == settled <= 4  # the chunks staged ahead, nothing after the stop
+
+
+def test_staging_asks_the_loading_thread_to_read_for_it() -> None:
+    """A database read the staging thread needs (old organisation codes) runs on the loading
+    thread, between loads; stopping early does not leave the staging thread waiting."""
+    import threading
+
+    from xinyong.ingest.mainthread import MainThread
+
+    main = MainThread()
+    ran_on: list[str] = []
+
+    def stage(chunk: pl.DataFrame) -> Any:
+        asked = main.ask(lambda: ran_on.append(threading.current_thread().name) or "ok")
+        return (chunk["n"][0], asked)
+
+    read: list[int] = []
+    loaded = list(pipeline._ahead(stage, _chunks(3, read), main))
+    assert loaded == [(0, "ok"), (1, "ok"), (2, "ok")]
+    assert ran_on == [threading.current_thread().name] * 3  # the loading thread
+    assert main.send is None  # outside _ahead a request runs at once
+    with closing(pipeline._ahead(stage, _chunks(100, read), main)) as staged:
+        next(staged)
+    assert len(read) < 100

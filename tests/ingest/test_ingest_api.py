@@ -147,6 +147,24 @@ def test_json_rows_are_loaded_like_a_file(client: TestClient, ingest_key: dict[s
     assert all(row[ERROR_COLUMN] for row in rejected)
 
 
+def test_flagged_rows_are_listed_in_the_batch_result(
+    client: TestClient, ingest_key: dict[str, str]
+) -> None:
+    """A 150万 fine sent as 10万 is accepted, listed by its row number with the reason."""
+    rows = [good_row(0), good_row(1, 处罚内容="罚款人民币150万元", **{"罚款金额（万元）": "10"})]
+    body = client.post(
+        "/api/v1/ingest/admin_penalty", headers=ingest_key, json={"rows": rows}
+    ).json()
+    assert (body["accepted"], body["flagged"]) == (2, 1)
+    assert body["flags"] == [
+        {
+            "row": 2,
+            "reason": "罚款金额（万元）（CF_NR_FK）：金额100000元与处罚内容中的"
+            "1500000元不一致，请核对",
+        }
+    ]
+
+
 def test_each_json_push_keeps_its_own_rejected_rows(
     client: TestClient, ingest_key: dict[str, str]
 ) -> None:

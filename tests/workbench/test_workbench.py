@@ -245,3 +245,26 @@ def test_clerk_confirms_a_rename_from_the_conflict_queue(
     assert subject is not None and subject.name == "示范市新名称贸易有限公司"
     assert len(name_history(session, subject)) == 2
     assert "没有待核实的重错码" in client.get("/workbench/conflicts").text
+
+
+def test_a_flagged_row_is_listed_by_number_and_reason(
+    session: Session, client: TestClient, tmp_path: Path
+) -> None:
+    """A 150万 fine sent as 10万: accepted, but the clerk sees which row and why."""
+    from penalty_files import good_row, write_csv
+
+    login(client, session, "admin")
+    flagged = good_row(2, 处罚内容="罚款人民币150万元", **{"罚款金额（万元）": "10"})
+    path = write_csv(tmp_path / "p.csv", [good_row(0), good_row(1), flagged])
+    form = client.get("/workbench/upload").text
+    with path.open("rb") as handle:
+        result = client.post(
+            "/workbench/upload",
+            data={"item": "admin_penalty", "csrf_token": token(form)},
+            files={"file": ("p.csv", handle, "text/csv")},
+        )
+    assert result.status_code == 200 and "接收3行" in result.text
+    table = re.search(r'<table id="flagged-rows">(.*?)</table>', result.text, re.S)
+    assert table is not None
+    assert "<td>4</td>" in table.group(1)  # the file's line 4 (the header is line 1)
+    assert "金额100000元与处罚内容中的1500000元不一致" in table.group(1)

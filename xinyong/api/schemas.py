@@ -137,7 +137,14 @@ class IngestOut(BaseModel):
                     "accepted": 980,
                     "fixed": 35,
                     "rejected": 20,
-                    "flagged": 3,
+                    "flagged": 1,
+                    "flags": [
+                        {
+                            "row": 17,
+                            "reason": "罚款金额（万元）（CF_NR_FK）：金额100000元与处罚内容中的"
+                            "1500000元不一致，请核对",
+                        }
+                    ],
                     "new": 970,
                     "updated": 10,
                     "unchanged": 0,
@@ -162,6 +169,9 @@ class IngestOut(BaseModel):
     fixed: int = Field(description="经自动修正后接收的行数")
     rejected: int
     flagged: int = Field(description="已接收但需核对的行数")
+    flags: list[dict[str, Any]] = Field(
+        default_factory=list, description="需核对的行：行号 row 与原因 reason（最多列出1000行）"
+    )
     new: int
     updated: int
     unchanged: int

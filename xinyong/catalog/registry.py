@@ -5,7 +5,7 @@ A broken file stops start-up with a ``CatalogError`` naming the file and the pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from xinyong.catalog.placeholders import Placeholders, load_placeholders
 from xinyong.catalog.safeguards import NeverCollectRules, load_never_collect
 from xinyong.catalog.schema import CatalogItem, FieldType
 
@@ -68,6 +69,7 @@ class Catalog:
     code_lists: dict[str, CodeList]
     categories: dict[str, Category]
     never_collect: NeverCollectRules
+    placeholders: Placeholders = field(default_factory=Placeholders)
 
     def item(self, code: str) -> CatalogItem:
         try:
@@ -148,12 +150,15 @@ def _check_references(path: Path, item: CatalogItem, code_lists: dict[str, CodeL
         raise CatalogError(f"{path.name}: 字段代码重复：{'、'.join(dupes)}")
     known = set(codes) | {"subject"}
     referenced: list[tuple[str, str]] = [("natural_key", k) for k in item.natural_key]
+    referenced += [("header_aliases", code) for code in item.header_aliases]
     referenced += [(f"subject.{k}", v) for k, v in item.subject.model_dump().items() if v]
     referenced += [(f"columns.{k}", v) for k, v in item.columns.model_dump().items() if v]
     for f in item.fields:
         for cond in (f.when, f.checked_when):
             if cond is not None:
                 referenced.append((f"{f.code}.条件", cond.field))
+        if f.currency_field:
+            referenced.append((f"{f.code}.currency_field", f.currency_field))
         if f.code_list and f.code_list not in code_lists:
             raise CatalogError(f"{path.name}: 字段 {f.code} 引用了不存在的代码集“{f.code_list}”")
     for where, code in referenced:
@@ -222,6 +227,7 @@ def load_catalog(base: Path | None = None, items_dir: Path | None = None) -> Cat
     code_lists = _load_code_lists(base / "codelists.yaml")
     categories = _load_categories(base / "categories.yaml")
     rules = load_never_collect(base / "rules" / "never_collect.yaml", date.today())
+    placeholders = load_placeholders(base / "rules" / "placeholders.yaml")
     fragments = {p.stem: _read_yaml(p) for p in sorted((base / "fragments").glob("*.yaml"))}
     items: dict[str, CatalogItem] = {}
     for path in sorted(items_dir.glob("*.yaml")):
@@ -229,7 +235,13 @@ def load_catalog(base: Path | None = None, items_dir: Path | None = None) -> Cat
         items[item.code] = item
     if not items:
         raise CatalogError(f"{items_dir}: 目录中没有任何目录项文件")
-    return Catalog(items=items, code_lists=code_lists, categories=categories, never_collect=rules)
+    return Catalog(
+        items=items,
+        code_lists=code_lists,
+        categories=categories,
+        never_collect=rules,
+        placeholders=placeholders,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -83,6 +83,8 @@ class Field(BaseModel):
     when: Condition | None = None
     code_list: str | None = None
     unit: str | None = None
+    # For an amount: the field that holds its currency (filled from "10(万美元)" when empty).
+    currency_field: str | None = None
     max_length: int | None = None
     checked_when: Condition | None = None  # e.g. ID numbers checked only for 身份证
     consent: Literal["written"] | None = None
@@ -95,6 +97,8 @@ class Field(BaseModel):
             raise ValueError(f"字段 {self.code} 为条件必填（C），但未给出条件 when")
         if self.type in (FieldType.code, FieldType.code_set) and not self.code_list:
             raise ValueError(f"字段 {self.code} 的类型为代码集，但未指定 code_list")
+        if self.currency_field and self.type is not FieldType.decimal:
+            raise ValueError(f"字段 {self.code} 不是金额（decimal），不能指定币种字段")
         return self
 
 
@@ -108,6 +112,11 @@ class SubjectMapping(BaseModel):
     resident_id: str | None = None
     category: str | None = None
     registration_number: str | None = None
+    # Registration data builds the subject's profile (shown on its page): the fields that
+    # hold its legal representative, address and founding date.
+    legal_representative: str | None = None
+    address: str | None = None
+    founded: str | None = None
 
 
 class Columns(BaseModel):
@@ -173,6 +182,9 @@ class CatalogItem(BaseModel):
     subject: SubjectMapping
     columns: Columns = Columns()
     sharing: Sharing | None = None
+    # More headers departments and public sources actually send, by field code (the court's
+    # "做出执行依据单位", an open-data export's "注册资金"), beside each field's own aliases.
+    header_aliases: dict[str, list[str]] = {}
     fields: list[Field]
 
     @model_validator(mode="after")

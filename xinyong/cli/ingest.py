@@ -61,7 +61,11 @@ def print_result(result: IngestResult) -> None:
     if result.code_conflicts:
         click.echo(f"  发现{result.code_conflicts}起重错码，已进入数据质量队列")
     if result.flagged:
-        click.echo(f"  {result.flagged}行已接收但需核对（如罚款金额与处罚内容不一致）")
+        click.echo(f"  {result.flagged}行已接收但需核对（如罚款金额与处罚内容不一致）：")
+        for flag in result.flags[:20]:
+            click.echo(f"    第{flag['row']}行：{flag['reason']}")
+        if result.flagged > 20:
+            click.echo(f"    另有{result.flagged - 20}行，见 --json 输出的 flags")
     if result.rejected_file:
         click.echo(f"  退回数据及错误说明：{result.rejected_file}")
 

@@ -24,8 +24,24 @@ from xinyong.identifiers.normalize import (
 )
 from xinyong.identifiers.resident_id import check_resident_id
 from xinyong.identifiers.uscc import check_uscc
+from xinyong.ingest.amounts import PLAIN_NUMBER, Amount, AmountReader, currency_names
+from xinyong.ingest.exprs import Issue, label
+from xinyong.ingest.exprs import code_mapping as _code_mapping
+from xinyong.ingest.exprs import halfwidth as _halfwidth
+from xinyong.ingest.exprs import issue as _issue
+from xinyong.ingest.exprs import message as _message
 from xinyong.ingest.headers import HeaderMap
 from xinyong.ingest.idcheck import resident_id_valid, uscc_valid
+from xinyong.ingest.oldcodes import Resolver
+from xinyong.ingest.raw import RawInputs, raw_frame, sent_name
+from xinyong.ingest.written import (
+    OLD_CODE,
+    STATED_CURRENCY,
+    placeholder_fixes,
+    with_currencies,
+    with_old_codes,
+    written_amounts,
+)
 from xinyong.publicity import vectorised
 
 ERRORS, FIXES, FLAGS = "_errors", "_fixes", "_flags"
@@ -39,39 +55,6 @@ DATE_HINT = "不是有效日期（可用格式：2024-05-01、2024/5/1、2024050
 EARLIEST_DATE = date(1900, 1, 1)
 
 
-def label(f: Field) -> str:
-    return f"{f.header}（{f.code}）"
-
-
-def _message(f: Field, raw: pl.Expr, reason: pl.Expr | str) -> pl.Expr:
-    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    return pl.concat_str([pl.lit(f"{label(f)}“"), raw.fill_null(""), pl.lit("”："), reason_expr])
-
-
-def _halfwidth(expr: pl.Expr) -> pl.Expr:
-    return expr.str.replace_many(_FULLWIDTH, _HALFWIDTH)
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A check: where it applies (``when``, cheap) and what it says there (``message``).
-
-    Conditions are evaluated on every row; messages only on the few rows where some condition
-    holds, so building Chinese text never costs time on clean rows.
-    """
-
-    when: pl.Expr
-    message: pl.Expr
-
-    def expr(self) -> pl.Expr:
-        return pl.when(self.when).then(self.message).otherwise(_none())
-
-
-def _issue(when: pl.Expr, message: pl.Expr | str) -> list[Issue]:
-    text = pl.lit(message) if isinstance(message, str) else message
-    return [Issue(when.fill_null(False), text)]
-
-
 @dataclass
 class Cleaned:
     """How one field is cleaned: its value from the raw text, then checks on both.
@@ -83,10 +66,6 @@ class Cleaned:
     value: pl.Expr
     errors: list[Issue]
     fixes: list[Issue]
-
-
-def _none() -> pl.Expr:
-    return pl.lit(None, dtype=pl.String)
 
 
 def _trimmed(raw: pl.Expr) -> pl.Expr:
@@ -155,6 +134,8 @@ class CodeChecker:
     distinct value across the chunks of a batch (valid values are remembered too)."""
 
     today: date
+    # Old and masked organisation codes -> the USCC of a known subject (ingest.oldcodes)
+    resolver: Resolver | None = None
     _seen: dict[tuple[FieldType, str], str | None] = field(default_factory=dict)
     # Values already found valid, by type: later chunks check only the values they add.
     _valid: dict[FieldType, pl.Series] = field(default_factory=dict)
@@ -219,7 +200,8 @@ def _iso_text(raw: pl.Expr) -> pl.Expr:
     text = _trimmed(_halfwidth(raw))
     dashed = text.str.replace_all(r"[年月/.]", "-").str.replace(r"日$", "")
     dashed = dashed.str.replace(r"^(\d{4})(\d{2})(\d{2})$", "$1-$2-$3")
-    return dashed.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})[ T]00:00(:00)?(\.0+)?$", "$1")
+    # midnight after the date, with or without a space ("2003/04/1000:00:00.000")
+    return dashed.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})[ T]?00:00(:00)?([.-]0+)?$", "$1")
 
 
 def date_value(raw: pl.Expr) -> pl.Expr:
@@ -244,30 +226,31 @@ def clean_date(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
     return Cleaned(date_value(raw), error, _changed_fix(f, raw, value))
 
 
-def clean_decimal(f: Field, raw: pl.Expr, value: pl.Expr) -> Cleaned:
+def clean_decimal(f: Field, raw: pl.Expr, value: pl.Expr, written: dict[str, Amount]) -> Cleaned:
+    """A plain number by Polars; any other written form (``written``: its parse by
+    ``amounts.parse_amount``, once per distinct value) from the mapping."""
     text = _trimmed(_halfwidth(raw).str.replace_all(r"[,\s]", ""))
-    numeric = text.str.contains(r"^-?\d+(\.\d+)?$")
+    numeric = text.str.contains(PLAIN_NUMBER)
     unit = f"（单位：{f.unit}）" if f.unit else ""
     not_number = raw.is_not_null() & value.is_null() & (raw.str.strip_chars() != "")
+    reasons = {k: a.error for k, a in written.items() if a.error}
+    reason: pl.Expr | str = f"不是有效数字{unit}"
+    if reasons:
+        reason = raw.replace_strict(reasons, default=reason, return_dtype=pl.String)
     error = _issue(
         not_number | value.str.starts_with("-"),
         pl.when(not_number)
-        .then(_message(f, raw, f"不是有效数字{unit}"))
+        .then(_message(f, raw, reason))
         .otherwise(_message(f, raw, "不能为负数")),
     )
     fix = _issue(
         value.is_not_null() & (value != raw),
-        f"{label(f)}：数字中的全角字符、空格或千分位已去除",
+        f"{label(f)}：数字中的全角字符、空格、千分位或单位已去除（金额以{f.unit or '原单位'}计）",
     )
-    return Cleaned(pl.when(numeric).then(text).otherwise(None), error, fix)
-
-
-def _code_mapping(codes: CodeList) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for entry in codes.values:
-        for name in (entry.value, *entry.aliases):
-            mapping[name] = entry.value
-    return mapping
+    values = {k: a.value for k, a in written.items() if a.value is not None}
+    parsed = raw.replace_strict(values, default=None, return_dtype=pl.String) if values else None
+    stored = pl.when(numeric).then(text)
+    return Cleaned(stored.otherwise(parsed) if parsed is not None else stored, error, fix)
 
 
 def _canonical(codes: CodeList, element: pl.Expr) -> pl.Expr:
@@ -354,7 +337,22 @@ def _describe_condition(item: CatalogItem, cond: Condition) -> str:
     return f"当{other}{'为' if cond.in_ is not None else '不为'}“{values}”时"
 
 
-def required_errors(item: CatalogItem) -> list[Issue]:
+def _empty_text(f: Field, sent: frozenset[str] | set[str], text: str) -> pl.Expr | str:
+    """``text``, naming the placeholder where the row held one ("N/A" stands for nothing)."""
+    if f.code not in sent:
+        return text
+    placeholder = pl.col(sent_name(f.code))
+    return (
+        pl.when(placeholder.is_not_null())
+        .then(pl.concat_str([pl.lit(f"{text}（“"), placeholder, pl.lit("”表示空缺，不是有效值）")]))
+        .otherwise(pl.lit(text))
+    )
+
+
+def required_errors(
+    item: CatalogItem, sent: frozenset[str] | set[str] = frozenset()
+) -> list[Issue]:
+    """Required fields left empty; ``sent``: fields where some row held a placeholder."""
     errors: list[Issue] = []
     for f in item.fields:
         col = pl.col(f.code)
@@ -364,11 +362,11 @@ def required_errors(item: CatalogItem) -> list[Issue]:
         raw_present = pl.col(f"_raw_{f.code}").is_not_null()
         missing = empty & ~raw_present  # a bad value already has its own error
         if f.required == "R":
-            errors += _issue(missing, f"{label(f)}：必填项为空")
+            errors += _issue(missing, _empty_text(f, sent, f"{label(f)}：必填项为空"))
         elif f.required == "C" and f.when is not None:
             rule = _describe_condition(item, f.when)
             holds = condition_expr(item, f.when)
-            errors += _issue(missing & holds, f"{label(f)}：{rule}必填")
+            errors += _issue(missing & holds, _empty_text(f, sent, f"{label(f)}：{rule}必填"))
     return errors
 
 
@@ -474,24 +472,12 @@ def _yuan_text(amount: pl.Expr) -> pl.Expr:
 # -- putting it together ---------------------------------------------------------------------
 
 
-def raw_columns(frame: pl.DataFrame, headers: HeaderMap) -> list[pl.Expr]:
-    """One raw text column per catalog field, from whichever input columns map to it."""
-    exprs = []
-    for code, columns in headers.columns.items():
-        if len(columns) == 1:
-            expr = pl.col(columns[0])
-        else:
-            expr = pl.concat_str([pl.col(c) for c in columns], separator="；", ignore_nulls=True)
-        exprs.append(expr.alias(f"_raw_{code}"))
-    return exprs
-
-
-def _typed(f: Field, catalog: Catalog) -> Cleaned:
+def _typed(f: Field, catalog: Catalog, written: dict[str, dict[str, Amount]]) -> Cleaned:
     raw, value = pl.col(f"_raw_{f.code}"), pl.col(f.code)
     if f.type is FieldType.date:
         return clean_date(f, raw, value)
     if f.type is FieldType.decimal:
-        return clean_decimal(f, raw, value)
+        return clean_decimal(f, raw, value, written.get(f.code, {}))
     if f.type is FieldType.code:
         return clean_code(f, raw, value, catalog.code_lists[f.code_list or ""])
     if f.type is FieldType.code_set:
@@ -509,13 +495,21 @@ def clean_chunk(
     catalog: Catalog,
     today: date,
     checker: CodeChecker | None = None,
+    constants: dict[str, str] | None = None,
+    amounts: AmountReader | None = None,
 ) -> pl.DataFrame:
-    """Clean one chunk: field columns by code, plus _errors, _fixes and _flags lists."""
+    """Clean one chunk: field columns by code, plus _errors, _fixes and _flags lists.
+    ``constants``: values of fields the file has no column for (the submitting department)."""
     checker = checker or CodeChecker(today)
-    with_raw = frame.with_columns(raw_columns(frame, headers))
-    missing = [f"_raw_{f.code}" for f in item.fields if f"_raw_{f.code}" not in with_raw.columns]
-    with_raw = with_raw.with_columns([_none().alias(name) for name in missing])
-    plain = [(f, _typed(f, catalog)) for f in item.fields if f.type not in IDENTIFIER_TYPES]
+    amounts = amounts or AmountReader(currency_names(catalog.code_lists["currency"]))
+    with_raw = raw_frame(frame, item, headers, catalog, RawInputs(constants or {}))
+    sent = {f.code for f in item.fields if sent_name(f.code) in with_raw.columns}
+    written = written_amounts(with_raw, item, amounts)
+    with_raw, currency_errors = with_currencies(with_raw, item, catalog, written)
+    with_raw, old_issues = with_old_codes(with_raw, item, checker.resolver)
+    plain = [
+        (f, _typed(f, catalog, written)) for f in item.fields if f.type not in IDENTIFIER_TYPES
+    ]
     ids = [f for f in item.fields if f.type in IDENTIFIER_TYPES]
     values = {f.code: c.value for f, c in plain}
     values |= {f.code: _normalized_code(pl.col(f"_raw_{f.code}")) for f in ids}
@@ -526,8 +520,9 @@ def clean_chunk(
         applies = condition_expr(item, f.checked_when) if f.checked_when else pl.lit(True)
         checks.append(clean_identifier(f, pl.col(f"_raw_{f.code}"), stage, checker, applies))
     errors = [i for c in checks for i in c.errors]
-    errors += required_errors(item) + logic_errors(item, today) + rule_gap_errors(item)
-    fixes = [i for c in checks for i in c.fixes]
+    errors += required_errors(item, sent) + logic_errors(item, today) + rule_gap_errors(item)
+    errors += currency_errors + old_issues[0]
+    fixes = [i for c in checks for i in c.fixes] + placeholder_fixes(item, sent) + old_issues[1]
     flags = amount_flags(item)
     stage = with_rule_gap(with_content_yuan(stage, item), item)
     # Conditions already evaluated once per distinct raw value are read from their column.
@@ -537,7 +532,7 @@ def clean_chunk(
         i.when for i in (*errors, *fixes, *flags) if id(i.when) not in done
     ]
     listed = _with_issue_lists(stage, conditions, errors, fixes, flags)
-    return listed.drop(CONTENT_YUAN, RULE_GAP, *fired, strict=False)
+    return listed.drop(CONTENT_YUAN, RULE_GAP, STATED_CURRENCY, OLD_CODE, *fired, strict=False)
 
 
 # Column prefix: whether some of a field's own conditions hold (see _own_conditions).

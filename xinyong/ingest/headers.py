@@ -41,6 +41,9 @@ def _lookup(item: CatalogItem) -> dict[str, str]:
     for f in item.fields:
         for name in (f.code, f.header, *f.aliases):
             table.setdefault(header_key(name), f.code)
+    for code, names in item.header_aliases.items():
+        for name in names:
+            table.setdefault(header_key(name), code)
     for legacy, code in EXTRA_PARTS.items():
         if code in item.field_codes:
             table.setdefault(header_key(legacy), code)

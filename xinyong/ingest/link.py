@@ -19,6 +19,7 @@ from xinyong.db.bulk import among, insert_frame
 from xinyong.identifiers.check import guess_kind
 from xinyong.identifiers.uscc import KIND_BY_CATEGORY, OTHER_ORGANIZATION, subject_kind_of_uscc
 from xinyong.ingest.models import CodeConflict
+from xinyong.ingest.subject_profile import profile_fields, remember_profiles
 from xinyong.privacy.ids import get_protector
 from xinyong.records.store import IDENTITY, SUBJECT_ID
 from xinyong.subjects.models import Subject, SubjectName
@@ -307,7 +308,8 @@ class Linker:
         """The columns of an identified frame that ``resolve`` reads."""
         mapping = self.item.subject
         wanted = [_ORG, _PERSON, mapping.name, mapping.registration_number]
-        return [c for c in wanted if c and c in frame.columns]
+        wanted += profile_fields(self.item)
+        return list(dict.fromkeys(c for c in wanted if c and c in frame.columns))
 
     def resolve(self, frame: pl.DataFrame) -> pl.Series:
         """Subject ids (found or created) for the rows of an identified frame, in order."""
@@ -319,6 +321,7 @@ class Linker:
         person_ids = self.link_persons(people.select(_PERSON, name_col).unique(maintain_order=True))
         person_sid = {code: sid for code, (sid, _) in person_ids.items()}
         self._remember_registration_numbers(orgs, org_ids)
+        remember_profiles(self.session, self.item, orgs.rename({_ORG: "code"}), org_ids)
         with_orgs = frame.join(
             org_ids.rename({"code": _ORG, "sid": "_org_sid"}),
             on=_ORG,

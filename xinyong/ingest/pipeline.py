@@ -34,11 +34,15 @@ from xinyong.db.bulk import DeferredIndexes, defer_reference_checks
 from xinyong.db.wal import bulk_load_wal
 from xinyong.evaluation.service import regrade_subjects
 from xinyong.graph.build import refresh_batch as refresh_graph
+from xinyong.ingest.amounts import AmountReader, currency_names
 from xinyong.ingest.clean import ERRORS, FIXES, FLAGS, CodeChecker, clean_chunk
 from xinyong.ingest.headers import HeaderMap, map_headers
 from xinyong.ingest.link import LINK_ERROR, Linker
 from xinyong.ingest.locks import lock_item, lock_subjects
+from xinyong.ingest.mainthread import MainThread, Request
 from xinyong.ingest.models import Batch
+from xinyong.ingest.oldcodes import resolve_old_codes
+from xinyong.ingest.raw import source_constants
 from xinyong.ingest.readers import (
     READ_ERROR,
     ROW_NUMBER,
@@ -66,6 +70,7 @@ from xinyong.workdays import CalendarGapError, working_days_between
 Progress = Callable[[int], None]
 TIMELY_WORKING_DAYS = 7
 DUPLICATE_MARK = "是同一条记录"
+FLAGS_LISTED = 1000  # flagged rows listed by number in a batch's result (all are counted)
 
 
 class IngestError(ValueError):
@@ -81,6 +86,8 @@ class IngestResult:
     fixed: int = 0
     rejected: int = 0
     flagged: int = 0
+    # accepted rows worth a look, by row number with the reason (the first FLAGS_LISTED)
+    flags: list[dict[str, Any]] = field(default_factory=list)
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -171,7 +178,14 @@ class BatchRun:
         self.acc = _Accumulator()
         self._departments = self._department_ids()
         self._now = utcnow()
-        self.checker = CodeChecker(self.today)
+        self.main = MainThread()
+        self.checker = CodeChecker(self.today, resolver=self._resolve_old_codes)
+        self.amounts = AmountReader(currency_names(catalog.code_lists["currency"]))
+        self.constants = (
+            source_constants(item, self.headers, department.name, department.uscc)
+            if department is not None
+            else {}
+        )
         # No record of the item yet: every key is new (keys repeated within the batch are
         # rejected as duplicates), so current versions need not be looked up.
         self.first_load = not item_has_records(session, item.code)
@@ -184,6 +198,11 @@ class BatchRun:
             else None
         )
         self._table_rows = self._records_estimate() if self.indexes is not None else 0
+
+    def _resolve_old_codes(self, pairs: list[tuple[str, str | None]]) -> dict[Any, str]:
+        """Old organisation codes of a chunk, resolved against known subjects by the loading
+        thread (the only one that uses the session)."""
+        return self.main.ask(lambda: resolve_old_codes(self.session, pairs))
 
     def _records_estimate(self) -> int:
         """About how many records exist (the highest id: one index probe, not a count)."""
@@ -304,7 +323,16 @@ class BatchRun:
             self._reject_unread(chunk.filter(pl.col(READ_ERROR).is_not_null()))
             chunk = chunk.filter(pl.col(READ_ERROR).is_null()).drop(READ_ERROR)
         cleaned = self._own_source(
-            clean_chunk(chunk, self.item, self.headers, self.catalog, self.today, self.checker)
+            clean_chunk(
+                chunk,
+                self.item,
+                self.headers,
+                self.catalog,
+                self.today,
+                self.checker,
+                constants=self.constants,
+                amounts=self.amounts,
+            )
         )
         clean_rows = cleaned.filter(pl.col(ERRORS).list.len() == 0)
         identified = self.linker.identify(clean_rows)
@@ -430,7 +458,14 @@ class BatchRun:
         r.rejected += rejected.height
         r.accepted += loaded.height
         r.fixed += loaded.filter(pl.col(FIXES).list.len() > 0).height
-        r.flagged += loaded.filter(pl.col(FLAGS).list.len() > 0).height
+        flagged = loaded.filter(pl.col(FLAGS).list.len() > 0)
+        r.flagged += flagged.height
+        room = FLAGS_LISTED - len(r.flags)
+        if flagged.height and room > 0:
+            listed = flagged.head(room).select(
+                pl.col(ROW_NUMBER).alias("row"), pl.col(FLAGS).list.join("；").alias("reason")
+            )
+            r.flags += listed.to_dicts()
         self.acc.error_kinds.update(_error_kinds(rejected[ERRORS]))
         self._timeliness(loaded)
         if rejected.height:
@@ -461,6 +496,7 @@ class BatchRun:
         r.duration_s = round(time.perf_counter() - started, 3)
         assert r.accepted + r.rejected == r.total
         assert r.new + r.updated + r.unchanged == r.accepted
+        r.flags.sort(key=lambda flag: int(flag["row"]))
         self.batch.counts = {k: v for k, v in r.as_dict().items() if k not in ("batch_id",)}
         self.batch.status = "done"
         self.batch.finished_at = utcnow()
@@ -486,7 +522,9 @@ def _small_first(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
 
 
 def _ahead(
-    stage: Callable[[pl.DataFrame], _Staged], chunks: Iterator[pl.DataFrame]
+    stage: Callable[[pl.DataFrame], _Staged],
+    chunks: Iterator[pl.DataFrame],
+    main: MainThread | None = None,
 ) -> Generator[_Staged, None, None]:
     """Read and stage chunk n+1 in a helper thread while the caller loads chunk n.
 
@@ -515,6 +553,8 @@ def _ahead(
         except BaseException as exc:  # handed to the loading thread, which raises it
             put(exc)
 
+    if main is not None:
+        main.send, main.stopped = put, stop
     helper = threading.Thread(target=work, name="ingest-stage", daemon=True)
     helper.start()
     try:
@@ -524,10 +564,15 @@ def _ahead(
                 return
             if isinstance(value, BaseException):
                 raise value
+            if isinstance(value, Request):
+                value.run()
+                continue
             yield value
     finally:
         stop.set()
         helper.join()
+        if main is not None:
+            main.send = None
 
 
 def _timeliness_summary(delays: Counter[int]) -> dict[str, Any]:
@@ -632,7 +677,7 @@ def _run(
     )
     # SQLite: the WAL is written out while the load runs, and checkpointed after the commit.
     bulk_load_wal(session)
-    with closing(_ahead(run.stage, _small_first(chunks))) as staged_chunks:
+    with closing(_ahead(run.stage, _small_first(chunks), run.main)) as staged_chunks:
         for staged in staged_chunks:
             run.load(staged)
             if progress:

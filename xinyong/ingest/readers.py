@@ -236,11 +236,73 @@ def open_file(
     with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
         first = next((line for line in handle if line.strip()), "{}")
     row, reason = _json_line(first, 1)
+    document = json_document(path, first, row if reason is None else None)
+    if document is not None:
+        headers = _json_columns(document, rules)
+        source = SourceFile(path, kind, None, headers)
+        return OpenedFile(source, _document_chunks(document, headers, chunk_rows, rules))
     if reason is not None:
         raise ReadError(f"第1行不是有效的 JSON 对象：{reason}")
     return OpenedFile(
         SourceFile(path, kind, None, list(row)), _jsonl_chunks(path, chunk_rows, rules)
     )
+
+
+def _rows_in(document: Any) -> list[Any] | None:
+    """The rows of a JSON document: the document itself when it is a list, else the one value
+    of an object that is a list starting with an object (``{"erDataList": [...]}``); None:
+    not a document of rows (a JSON Lines file's single row)."""
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        lists = [v for v in document.values() if isinstance(v, list) and v]
+        lists = [v for v in lists if isinstance(v[0], dict)]
+        if len(lists) == 1:
+            return lists[0]
+    return None
+
+
+def json_document(path: Path, first: str, first_row: dict[str, Any] | None) -> list[Any] | None:
+    """A file that is one JSON document holding a list of rows, read whole; None for JSON
+    Lines (one object per line). Only a first line that is not an object by itself, or is an
+    object holding a list of objects, makes the whole file be parsed."""
+    if first_row is not None and _rows_in(first_row) is None:
+        return None
+    if first_row is None and not first.lstrip().startswith(("[", "{")):
+        return None
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
+            document = json.load(handle)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return _rows_in(document)
+
+
+def _json_columns(rows: list[Any], rules: IngestLimits) -> list[str]:
+    columns: dict[str, None] = {}
+    for row in rows:
+        if isinstance(row, dict):
+            columns.update(dict.fromkeys(row))
+            check_columns(len(columns), rules)
+    if len(rows) > rules.max_rows:
+        raise row_limit_error(rules)
+    return list(columns)
+
+
+def _document_chunks(
+    rows: list[Any], columns: list[str], chunk_rows: int, rules: IngestLimits
+) -> Iterator[pl.DataFrame]:
+    """The document's rows, numbered from 1 in the order of the list; an element that is not
+    an object is rejected with the reason."""
+    for start in range(0, len(rows), chunk_rows):
+        buffer = []
+        for number, row in enumerate(rows[start : start + chunk_rows], start=start + 1):
+            if isinstance(row, dict):
+                buffer.append(dict(row, **{ROW_NUMBER: number}))
+            else:
+                reason = f"第{number}条应为 JSON 对象（键: 值），本条未载入"
+                buffer.append({ROW_NUMBER: number, READ_ERROR: reason})
+        yield flag_faults(_json_frame(columns, buffer), columns, rules.max_cell_chars)
 
 
 def estimate_rows(path: Path) -> int:
