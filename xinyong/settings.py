@@ -115,6 +115,24 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "the reason and loads nothing.",
     ),
     SettingSpec(
+        "XINYONG_EXCHANGE_NATION_URL",
+        "(folder exchange/nation/sent in the data folder)",
+        "Where upward packages for the national credit information sharing platform go: a "
+        "folder (a path or file:// URL) or an https:// endpoint that takes a POST of the "
+        "package (ZIP) and may answer with a receipt.",
+    ),
+    SettingSpec(
+        "XINYONG_EXCHANGE_PROVINCE_URL",
+        "(folder exchange/province/sent in the data folder)",
+        "Where upward packages for the provincial public credit information platform go: a "
+        "folder (a path or file:// URL) or an https:// endpoint, as for the national one.",
+    ),
+    SettingSpec(
+        "XINYONG_EXCHANGE_CA_FILE",
+        "(the system's certificate authorities)",
+        "PEM file of the certificate authorities trusted for https:// exchange endpoints.",
+    ),
+    SettingSpec(
         "XINYONG_TEST_PG_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         "Tests only: PostgreSQL server used to create throw-away test databases. Tests run on "
@@ -192,6 +210,9 @@ class Settings:
     audit_checkpoint_dir: Path
     key_file: Path
     redis_url: str | None
+    exchange_endpoints: dict[str, str] = field(default_factory=dict)
+    """Upward exchange transport per target (XINYONG_EXCHANGE_<TARGET>_URL)."""
+    exchange_ca_file: Path | None = None
     """Where the platform key lives when XINYONG_SECRET_KEY is unset."""
     configured_key: bytes | None = field(default=None, repr=False)
     """XINYONG_SECRET_KEY, when set."""
@@ -275,6 +296,14 @@ def load_settings(database_url: str | None = None) -> Settings:
         redis_url=_env("XINYONG_REDIS_URL"),
         configured_key=configured_key.encode("utf-8") if configured_key else None,
         limits=_ingest_limits(),
+        exchange_endpoints={
+            target: value
+            for target in ("nation", "province")
+            if (value := _env(f"XINYONG_EXCHANGE_{target.upper()}_URL"))
+        },
+        exchange_ca_file=Path(ca).expanduser().resolve()
+        if (ca := _env("XINYONG_EXCHANGE_CA_FILE"))
+        else None,
     )
 
 
