@@ -72,7 +72,7 @@ def reported_keys(session: Session, code: str, kinds: Iterable[str]) -> set[str]
     """Record keys the target has received (sent or accepted) under ``kinds``."""
     return set(
         session.execute(
-            select(ExchangeRow.record_key).where(
+            select(ExchangeRow.record_key).where(  # type: ignore[arg-type]
                 ExchangeRow.target == code,
                 ExchangeRow.kind.in_(tuple(kinds)),
                 ExchangeRow.state.in_(REPORTED),
@@ -85,7 +85,7 @@ def reported_keys(session: Session, code: str, kinds: Iterable[str]) -> set[str]
 def reported_sources(session: Session, code: str, kind: str) -> set[int]:
     return set(
         session.execute(
-            select(ExchangeRow.source_id).where(
+            select(ExchangeRow.source_id).where(  # type: ignore[arg-type]
                 ExchangeRow.target == code,
                 ExchangeRow.kind == kind,
                 ExchangeRow.state.in_(REPORTED),

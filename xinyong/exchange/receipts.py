@@ -71,7 +71,7 @@ class ReceiptResult:
 
 
 def is_receipt(text: str | None) -> bool:
-    return bool(text) and text.lstrip().startswith("{") and '"rows"' in (text or "")
+    return text is not None and text.lstrip().startswith("{") and '"rows"' in text
 
 
 def _parse(text: str) -> tuple[str | None, list[dict[str, Any]]]:

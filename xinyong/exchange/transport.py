@@ -149,5 +149,5 @@ def _attempt(
         package.number,
         detail={"attempt": package.attempts, "endpoint": endpoint(package.target)},
     )
-    receipt = import_receipt(session, actor, answer, now) if is_receipt(answer) else None
+    receipt = import_receipt(session, actor, answer, now) if answer and is_receipt(answer) else None
     return SendResult(package.number, True, receipt=receipt)
