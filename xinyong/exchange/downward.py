@@ -95,12 +95,12 @@ def _local(session: Session, codes: dict[int, str]) -> dict[int, int]:
         for subject_id, uscc in session.execute(
             select(Subject.id, Subject.uscc).where(Subject.uscc.in_(chunk))
         ).all():
-            found |= dict.fromkeys(usccs[uscc], subject_id)
+            found |= dict.fromkeys(usccs[str(uscc)], subject_id)
     for chunk in _chunks(sorted(hashes)):
         for subject_id, digest in session.execute(
             select(Subject.id, Subject.person_hash).where(Subject.person_hash.in_(chunk))
         ).all():
-            found |= dict.fromkeys(hashes[digest], subject_id)
+            found |= dict.fromkeys(hashes[str(digest)], subject_id)
     return found
 
 
