@@ -144,6 +144,11 @@ def test_a_withdrawn_penalty_goes_up_as_a_withdrawal(session: Session, data_dir:
     first = build_package(session, ACTOR, "nation", date(2026, 5, 6), data_dir)
     assert first is not None and first.sections == {"publicity_new": 1}
     withdraw(session, saved.record.id, ACTOR, "revoked", "复议撤销", date(2026, 5, 20))
+    # Published and withdrawn between two packages: never reported, so nothing to withdraw.
+    never = save_penalty(
+        session, subject, penalty_values(subject, ["警告"], date(2026, 5, 8), "示市监罚〔2026〕2号")
+    )
+    withdraw(session, never.record.id, ACTOR, "void", "确认无效", date(2026, 5, 19))
     session.commit()
     second = build_package(session, ACTOR, "nation", date(2026, 5, 21), data_dir)
     session.commit()

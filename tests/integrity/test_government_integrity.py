@@ -4,57 +4,19 @@ arrears view shows amounts, ages and settlement progress."""
 
 from __future__ import annotations
 
-import random
 from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import AUTHORITY, org, staff_headers
+from helpers import BUREAU, SUPPLIER, org, save_arrears, staff_headers
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor
-from xinyong.catalog.registry import get_catalog
-from xinyong.demo.identities import IdentityMaker
 from xinyong.integrity.arrears import age_band, government_arrears
-from xinyong.records.store import save_record
 from xinyong.settings import reset_settings
-from xinyong.subjects.models import Subject
 
 ACTOR = Actor("cli:test")
-BUREAU = IdentityMaker(random.Random(21)).uscc("11", "440500")
-SUPPLIER = "914405007080295548"
-
-
-def arrears_values(
-    body: Subject, contract: str, overdue_from: str, unpaid: str, status: str = "未清偿"
-) -> dict[str, Any]:
-    values = {
-        "QK_MC": body.name,
-        "QK_SHXYM": body.uscc,
-        "QK_ZQR": "示范市鸿泰贸易有限公司",
-        "QK_ZQRDM": SUPPLIER,
-        "QK_ZQRLX": "民营中小企业",
-        "QK_HTBH": contract,
-        "QK_HTMC": "办公楼维修工程",
-        "QK_KXLB": "工程款",
-        "QK_YFJE": "800000",
-        "QK_WFJE": unpaid,
-        "QK_YQRQ": overdue_from,
-        "QK_QCZT": status,
-        "QK_DJRQ": "2026-10-10",
-        "QK_SJLY": "示范市工业和信息化局",
-        "QK_SJLYDM": AUTHORITY,
-    }
-    if status == "已清偿":
-        values["QK_QCRQ"] = "2026-12-01"
-    return values
-
-
-def save_arrears(session: Session, body: Subject, **kw: Any) -> None:
-    item = get_catalog().item("gov_arrears")
-    save_record(session, item, body, arrears_values(body, **kw), department_id=None)
-    session.commit()
 
 
 def check(client: TestClient, headers: dict[str, str], code: str, matter: str) -> dict[str, Any]:
