@@ -298,8 +298,11 @@ def load_settings(database_url: str | None = None) -> Settings:
         limits=_ingest_limits(),
         exchange_endpoints={
             target: value
-            for target in ("nation", "province")
-            if (value := _env(f"XINYONG_EXCHANGE_{target.upper()}_URL"))
+            for target, value in (
+                ("nation", _env("XINYONG_EXCHANGE_NATION_URL")),
+                ("province", _env("XINYONG_EXCHANGE_PROVINCE_URL")),
+            )
+            if value
         },
         exchange_ca_file=Path(ca).expanduser().resolve()
         if (ca := _env("XINYONG_EXCHANGE_CA_FILE"))
