@@ -10,14 +10,16 @@ import zipfile
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor, record_event
 from xinyong.catalog.registry import get_catalog
 from xinyong.clock import utcnow
+from xinyong.db.rows import insert_rows
 from xinyong.exchange.models import ExchangePackage, ExchangeRow
 from xinyong.exchange.outbox import PUBLICITY_KINDS, Pending, pending
 from xinyong.exchange.targets import KIND_LABELS, OPERATIONS, Target, target
@@ -40,6 +42,7 @@ EXTRA = {
     "repair_reason": ("REPAIR_REASON", "修复理由"),
 }
 MANIFEST = "manifest.json"
+_ROWS = cast(Table, ExchangeRow.__table__)
 
 
 class PackageError(ValueError):
@@ -68,10 +71,9 @@ def _section(found: list[tuple[int, Pending]], layout: Target) -> bytes:
         "OPERATION": [OPERATIONS[p.kind] for _, p in found],
         "RECORD_KEY": [p.record.record_key if p.record else None for _, p in found],
     }
+    values = [p.record.fields if p.record else {} for _, p in found]
     for code in codes:
-        columns[code] = [
-            export_value(p.record.fields.get(code)) if p.record else None for _, p in found
-        ]
+        columns[code] = [export_value(v.get(code)) for v in values]
     for key in extras:
         columns[EXTRA[key][0]] = [p.extra.get(key) for _, p in found]
     if layout.headers == "name":
@@ -110,22 +112,29 @@ def _zip(number: str, layout: Target, sections: dict[str, bytes], counts: dict[s
 
 def _supersede(session: Session, code: str, found: list[Pending]) -> None:
     """Rejected rows a new row reports again leave the department's queue."""
-    for p in found:
-        kinds = PUBLICITY_KINDS if p.kind in PUBLICITY_KINDS else (p.kind,)
-        match = (
-            ExchangeRow.source_id == p.source_id
-            if p.source_id is not None
-            else ExchangeRow.record_key == (p.record.record_key if p.record else None)
-        )
-        for row in session.execute(
+    waiting = list(
+        session.execute(
             select(ExchangeRow).where(
                 ExchangeRow.target == code,
-                ExchangeRow.kind.in_(kinds),
                 ExchangeRow.state.in_(("rejected", "resubmitted")),
-                match,
             )
-        ).scalars():
+        ).scalars()
+    )
+    if not waiting:
+        return
+    again = {
+        _identity(p.kind, p.source_id, p.record.record_key if p.record else None) for p in found
+    }
+    for row in waiting:
+        if _identity(row.kind, row.source_id, row.record_key) in again:
             row.state = "superseded"
+
+
+def _identity(kind: str, source_id: int | None, record_key: str | None) -> tuple[str, object]:
+    """What a row reports: a dual publicity record by key (new and changed alike), anything
+    else by its source (recognition, repair) or record key."""
+    group = "publicity" if kind in PUBLICITY_KINDS else kind
+    return group, source_id if source_id is not None else record_key
 
 
 def build_package(
@@ -162,21 +171,27 @@ def build_package(
     )
     session.add(package)
     session.flush()
-    session.add_all(
-        ExchangeRow(
-            package_id=package.id,
-            target=code,
-            line=line,
-            kind=p.kind,
-            item=p.item,
-            record_id=p.record.id if p.record else None,
-            record_key=p.record.record_key if p.record else None,
-            source_id=p.source_id,
-            department_id=p.department_id,
-            due=p.due,
-            state="sent",
-        )
-        for line, p in enumerate(found, start=1)
+    insert_rows(
+        session,
+        _ROWS,
+        [
+            {
+                "package_id": package.id,
+                "target": code,
+                "line": line,
+                "kind": p.kind,
+                "item": p.item,
+                "record_id": p.record.id if p.record else None,
+                "record_key": p.record.record_key if p.record else None,
+                "source_id": p.source_id,
+                "department_id": p.department_id,
+                "due": p.due,
+                "state": "sent",
+                "reason": None,
+                "answered_at": None,
+            }
+            for line, p in enumerate(found, start=1)
+        ],
     )
     session.flush()
     record_event(
