@@ -1,9 +1,11 @@
 """Government integrity: a government body with overdue arrears is a dishonest government body
 (gov_integrity D) and is restricted under a matter whose measures target such bodies; the
-arrears view shows amounts, ages and settlement progress."""
+arrears view shows amounts, ages and settlement progress; civil servants' files follow the
+privacy rules of natural persons."""
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from typing import Any
 
@@ -13,7 +15,10 @@ from helpers import BUREAU, SUPPLIER, org, save_arrears, staff_headers
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor
+from xinyong.catalog.registry import get_catalog
+from xinyong.demo.identities import IdentityMaker
 from xinyong.integrity.arrears import age_band, government_arrears
+from xinyong.records.store import save_record
 from xinyong.settings import reset_settings
 
 ACTOR = Actor("cli:test")
@@ -114,3 +119,48 @@ def test_the_arrears_view_shows_amounts_ages_and_progress(session: Session) -> N
 )
 def test_age_bands_at_their_boundaries(days: int | None, band: str) -> None:
     assert age_band(days) == band
+
+
+def test_a_civil_servant_s_file_is_read_only_by_its_sharing_rule_with_a_purpose(
+    session: Session, client: TestClient
+) -> None:
+    from helpers import make_person_id, person
+
+    from xinyong.accounts.service import create_api_key, create_department
+    from xinyong.audit.models import AuditEntry
+
+    ids = IdentityMaker(random.Random(31))
+    hr = create_department(session, ACTOR, ids.uscc("11", "440500"), "示范市人力资源和社会保障局")
+    tax = create_department(session, ACTOR, ids.uscc("11", "440500"), "示范市税务局")
+    resident = make_person_id(17)
+    official = person(session, resident, "李公务")
+    values = {
+        "GW_XM": "李公务",
+        "GW_ZJHM": resident,
+        "GW_DW": "示范市某某局",
+        "GW_DWDM": BUREAU,
+        "GW_LX": "政务处分",
+        "GW_SY": "违规干预招标投标活动",
+        "GW_JDJG": "示范市纪委监委",
+        "GW_JDWH": "示纪〔2026〕3号",
+        "GW_JDRQ": "2026-06-01",
+        "GW_YXQZ": "2027-06-01",
+        "GW_SJLY": hr.name,
+        "GW_SJLYDM": hr.uscc,
+    }
+    item = get_catalog().item("civil_servant_integrity")
+    record = save_record(session, item, official, values, department_id=hr.id).record
+    assert record.stored_values.count(resident) == 0  # the ID number is encrypted at rest
+    own = {"X-API-Key": create_api_key(session, ACTOR, ["read"], hr).key}
+    other = {"X-API-Key": create_api_key(session, ACTOR, ["read"], tax).key}
+    session.commit()
+    url = f"/api/v1/subjects/{resident}"
+    assert client.get(url).status_code == 404  # the public never finds a person
+    purpose = {"purpose": "干部任用前诚信审查"}
+    seen = client.get(url, headers=own, params=purpose).json()
+    assert [r["item"] for r in seen["records"]] == ["civil_servant_integrity"]
+    hidden = client.get(url, headers=other, params=purpose).json()
+    assert [r["item"] for r in hidden["records"]] == []
+    session.expire_all()
+    reads = session.query(AuditEntry).filter(AuditEntry.action == "person.read").all()
+    assert reads and all(r.purpose == "干部任用前诚信审查" for r in reads)
