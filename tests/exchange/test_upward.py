@@ -158,3 +158,22 @@ def test_a_withdrawn_penalty_goes_up_as_a_withdrawal(session: Session, data_dir:
         ("撤销", saved.record.record_key, "示市监罚〔2026〕1号")
     ]
     assert build_package(session, ACTOR, "nation", date(2026, 5, 22), data_dir) is None
+
+
+def test_only_the_national_platform_s_acceptance_reports_a_recognition(
+    session: Session, data_dir: Path
+) -> None:
+    entry = _recognised(session, FRIDAY)
+    province = build_package(session, ACTOR, "province", date(2026, 2, 24), data_dir)
+    assert province is not None and province.number == "PROVINCE-20260224-0001"
+    listed = _sections(package_path(data_dir, province))["list_recognition.black_list.csv"]
+    assert listed[0]["行号"] == "1" and listed[0]["认定文书号"] == "示税失信〔2026〕3号"
+    accepted = f"包编号,行号,结果,原因\n{province.number},1,接收,\n"
+    import_receipt(session, ACTOR, accepted, datetime(2026, 2, 25))
+    assert entry.reported_at is None
+    nation = build_package(session, ACTOR, "nation", date(2026, 2, 24), data_dir)
+    assert nation is not None
+    import_receipt(
+        session, ACTOR, accepted.replace(province.number, nation.number), datetime(2026, 2, 26)
+    )
+    assert entry.reported_at == datetime(2026, 2, 26)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor, record_event
 from xinyong.exchange.models import ExchangePackage, ExchangeRow
+from xinyong.exchange.targets import target
 from xinyong.lists.models import ListRecognition
 from xinyong.permissions import authorize
 
@@ -155,6 +156,7 @@ def _apply(
     now: datetime,
 ) -> ReceiptResult:
     result = ReceiptResult(package.number)
+    reports = target(package.target).marks_reported
     for row in rows:
         entry = lines[int(str(row["line"]).strip())]
         outcome = RESULTS[str(row["result"]).strip().lower()]
@@ -165,7 +167,7 @@ def _apply(
         entry.answered_at = now
         if outcome == "accepted":
             result.accepted += 1
-            if entry.kind == "list_recognition" and entry.source_id is not None:
+            if reports and entry.kind == "list_recognition" and entry.source_id is not None:
                 recognition = session.get(ListRecognition, entry.source_id)
                 if recognition is not None and recognition.reported_at is None:
                     recognition.reported_at = now

@@ -53,6 +53,7 @@ class Target(BaseModel):
     headers: Literal["code", "name"]
     encoding: Literal["utf-8", "utf-8-sig"]
     kinds: list[Kind]
+    marks_reported: bool = False
 
 
 def load_targets(path: Path | None = None) -> dict[str, Target]:
