@@ -177,3 +177,17 @@ def test_only_the_national_platform_s_acceptance_reports_a_recognition(
         session, ACTOR, accepted.replace(province.number, nation.number), datetime(2026, 2, 26)
     )
     assert entry.reported_at == datetime(2026, 2, 26)
+
+
+def test_a_removal_from_a_reported_list_goes_up_as_a_removal(
+    session: Session, data_dir: Path
+) -> None:
+    entry = _recognised(session, FRIDAY)
+    first = build_package(session, ACTOR, "nation", date(2026, 2, 24), data_dir)
+    assert first is not None and first.sections == {"list_recognition": 1}
+    recognition.remove(session, entry, ACTOR, "repair", "已完成信用修复")
+    session.commit()
+    second = build_package(session, ACTOR, "nation", date(2026, 3, 2), data_dir)
+    assert second is not None and second.sections == {"list_removal": 1}
+    (row,) = _sections(package_path(data_dir, second))["list_removal.black_list.csv"]
+    assert (row["OPERATION"], row["REMOVED_REASON"]) == ("移出", "信用修复：已完成信用修复")
