@@ -128,6 +128,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "folder (a path or file:// URL) or an https:// endpoint, as for the national one.",
     ),
     SettingSpec(
+        "XINYONG_EXCHANGE_CITY_URL",
+        "(folder exchange/city/sent in the data folder)",
+        "Where list packages shared with partner cities go (folder or https://).",
+    ),
+    SettingSpec(
         "XINYONG_EXCHANGE_CA_FILE",
         "(the system's certificate authorities)",
         "PEM file of the certificate authorities trusted for https:// exchange endpoints.",
@@ -301,6 +306,7 @@ def load_settings(database_url: str | None = None) -> Settings:
             for target, value in (
                 ("nation", _env("XINYONG_EXCHANGE_NATION_URL")),
                 ("province", _env("XINYONG_EXCHANGE_PROVINCE_URL")),
+                ("city", _env("XINYONG_EXCHANGE_CITY_URL")),
             )
             if value
         },

@@ -13,6 +13,7 @@ import pytest
 from helpers import AUTHORITY, org, penalty_values, save_penalty
 from sqlalchemy.orm import Session
 
+from xinyong.accounts.models import Department
 from xinyong.accounts.service import create_department
 from xinyong.audit.log import Actor
 from xinyong.exchange.models import ExchangeRow
@@ -89,6 +90,8 @@ def test_a_friday_recognition_is_due_after_the_holiday_and_a_rejected_row_return
     assert [r.delivered for r in sent] == [True]
     inbox = data_dir.parent / "nation-inbox"
     assert (inbox / package.file_name).read_bytes() == path.read_bytes()
+    assert (inbox / package.file_name).stat().st_mode & 0o777 == 0o600
+    assert path.stat().st_mode & 0o777 == 0o600
     assert package.sha256 in (inbox / f"{package.number}.sha256").read_text()
     assert build_package(session, ACTOR, "nation", date(2026, 2, 24), data_dir) is None
     # On the due day it is in time; the next day it is overdue while unanswered.
@@ -191,3 +194,23 @@ def test_a_removal_from_a_reported_list_goes_up_as_a_removal(
     assert second is not None and second.sections == {"list_removal": 1}
     (row,) = _sections(package_path(data_dir, second))["list_removal.black_list.csv"]
     assert (row["OPERATION"], row["REMOVED_REASON"]) == ("移出", "信用修复：已完成信用修复")
+
+
+def test_a_partner_city_s_package_reads_back_as_a_list_file(
+    session: Session, data_dir: Path
+) -> None:
+    from xinyong.exchange.downward import import_list, read_list_file
+
+    entry = _recognised(session, FRIDAY)
+    package = build_package(session, ACTOR, "city", date(2026, 2, 24), data_dir)
+    assert package is not None and package.sections == {"list_recognition": 1}
+    with zipfile.ZipFile(package_path(data_dir, package)) as archive:
+        section = data_dir / "black_list.csv"
+        section.write_bytes(archive.read("list_recognition.black_list.csv"))
+    office = session.get(Department, entry.department_id)
+    assert office is not None
+    result = import_list(
+        session, ACTOR, office, "black_list", read_list_file(section),
+        source="city", source_name=section.name, today=date(2026, 2, 25), rejected_dir=data_dir,
+    )  # fmt: skip
+    assert (result.local, result.rejected, result.loaded + result.unchanged) == (1, 0, 1)

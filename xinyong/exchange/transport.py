@@ -26,7 +26,7 @@ from xinyong.exchange.packages import PackageError, package_path, verify_package
 from xinyong.exchange.receipts import ReceiptResult, import_receipt, is_receipt
 from xinyong.exchange.targets import endpoint
 from xinyong.permissions import authorize
-from xinyong.privacy.files import private_dir
+from xinyong.privacy.files import private_dir, write_private_bytes
 from xinyong.settings import get_settings
 
 MAX_BACKOFF_MINUTES = 60
@@ -56,7 +56,7 @@ def _to_folder(folder: Path, package: ExchangePackage, body: bytes) -> None:
         (f"{package.number}.sha256", f"{package.sha256}  {package.file_name}\n".encode()),
     ):
         partial = folder / f".{name}.part"
-        partial.write_bytes(data)
+        write_private_bytes(partial, data)  # the package holds ID numbers: this user only
         partial.replace(folder / name)
 
 
