@@ -118,6 +118,8 @@ def _check(rows: list[dict[str, Any]], known: dict[str, ExchangePackage]) -> lis
 def import_receipt(session: Session, actor: Actor, text: str, now: datetime) -> ReceiptResult:
     authorize(actor, "exchange.manage")
     default_package, rows = _parse(text)
+    if not rows:
+        raise ReceiptError("回执没有数据行：每行应给出包编号、行号和结果")
     numbers = {str(r.get("package") or default_package or "").strip() for r in rows}
     known = {
         p.number: p

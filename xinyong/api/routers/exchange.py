@@ -336,7 +336,7 @@ class ArrearsOut(BaseModel):
                     "bodies": [
                         {
                             "body": "示范市某某局",
-                            "body_code": "11440500MB2C93410X",
+                            "body_code": "114405005DNDL9FTX4",
                             "contracts": 3,
                             "open_contracts": 2,
                             "overdue_contracts": 1,
