@@ -69,10 +69,10 @@ def test_build_answer_and_resubmit_through_the_api(
     assert done.status_code == 200 and done.json()["state"] == "resubmitted"
     again = client.post(url, headers=own_key, json={"note": "再次"})
     assert again.status_code == 422 and "只有被退回的可重新提交" in again.json()["detail"]
-    # Resubmitted: pending again for the nation, never sent to the province or partner cities.
+    # Resubmitted: pending again for the nation, never sent to the province; sharing with
+    # partner cities has no deadline.
     late = client.get("/api/v1/exchange/overdue", headers=office, params={"as_of": "2026-03-06"})
     assert sorted((r["target"], r["state"]) for r in late.json()["items"]) == [
-        ("city", "pending"),
         ("nation", "pending"),
         ("province", "pending"),
     ]

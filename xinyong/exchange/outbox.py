@@ -283,9 +283,13 @@ _COLLECT = {
 
 def pending(session: Session, code: str) -> list[Pending]:
     """Everything the target takes that no live row of a package reports yet."""
-    kinds = set(target(code).kinds)
+    layout = target(code)
+    kinds = set(layout.kinds)
     found: list[Pending] = []
     for kind, collect in _COLLECT.items():
         if kind in kinds or (kind == "publicity_new" and "publicity_changed" in kinds):
             found += [p for p in collect(session, code) if p.kind in kinds]
+    if not layout.deadlines:
+        for p in found:
+            p.due = None
     return found

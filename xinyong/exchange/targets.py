@@ -54,6 +54,7 @@ class Target(BaseModel):
     encoding: Literal["utf-8", "utf-8-sig"]
     kinds: list[Kind]
     marks_reported: bool = False
+    deadlines: bool = True  # the reporting deadlines apply (not to sharing with partner cities)
 
 
 def load_targets(path: Path | None = None) -> dict[str, Target]:
