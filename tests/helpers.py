@@ -173,3 +173,39 @@ def workbench_login(client: TestClient, session: Session, role: str) -> None:
         data={"username": role, "password": "long-enough-1", "csrf_token": csrf_token(form)},
     )
     assert done.status_code == 200 and "待办事项" in done.text
+
+
+# -- government integrity ------------------------------------------------------------------
+BUREAU = IdentityMaker(random.Random(21)).uscc("11", "440500")
+SUPPLIER = "914405007080295548"
+
+
+def arrears_values(
+    body: Subject, contract: str, overdue_from: str, unpaid: str, status: str = "未清偿"
+) -> dict[str, Any]:
+    values = {
+        "QK_MC": body.name,
+        "QK_SHXYM": body.uscc,
+        "QK_ZQR": "示范市鸿泰贸易有限公司",
+        "QK_ZQRDM": SUPPLIER,
+        "QK_ZQRLX": "民营中小企业",
+        "QK_HTBH": contract,
+        "QK_HTMC": "办公楼维修工程",
+        "QK_KXLB": "工程款",
+        "QK_YFJE": "800000",
+        "QK_WFJE": unpaid,
+        "QK_YQRQ": overdue_from,
+        "QK_QCZT": status,
+        "QK_DJRQ": "2026-10-10",
+        "QK_SJLY": "示范市工业和信息化局",
+        "QK_SJLYDM": AUTHORITY,
+    }
+    if status == "已清偿":
+        values["QK_QCRQ"] = "2026-12-01"
+    return values
+
+
+def save_arrears(session: Session, body: Subject, **kw: Any) -> None:
+    item = get_catalog().item("gov_arrears")
+    save_record(session, item, body, arrears_values(body, **kw), department_id=None)
+    session.commit()

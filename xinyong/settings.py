@@ -147,6 +147,29 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "the reason and loads nothing.",
     ),
     SettingSpec(
+        "XINYONG_EXCHANGE_NATION_URL",
+        "(folder exchange/nation/sent in the data folder)",
+        "Where upward packages for the national credit information sharing platform go: a "
+        "folder (a path or file:// URL) or an https:// endpoint that takes a POST of the "
+        "package (ZIP) and may answer with a receipt.",
+    ),
+    SettingSpec(
+        "XINYONG_EXCHANGE_PROVINCE_URL",
+        "(folder exchange/province/sent in the data folder)",
+        "Where upward packages for the provincial public credit information platform go: a "
+        "folder (a path or file:// URL) or an https:// endpoint, as for the national one.",
+    ),
+    SettingSpec(
+        "XINYONG_EXCHANGE_CITY_URL",
+        "(folder exchange/city/sent in the data folder)",
+        "Where list packages shared with partner cities go (folder or https://).",
+    ),
+    SettingSpec(
+        "XINYONG_EXCHANGE_CA_FILE",
+        "(the system's certificate authorities)",
+        "PEM file of the certificate authorities trusted for https:// exchange endpoints.",
+    ),
+    SettingSpec(
         "XINYONG_TEST_PG_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         "Tests only: PostgreSQL server used to create throw-away test databases. Tests run on "
@@ -243,6 +266,9 @@ class Settings:
     analytics_engine: str = "embedded"
     spark_master: str = "local[*]"
     spark_buckets: int = 16
+    exchange_endpoints: dict[str, str] = field(default_factory=dict)
+    """Upward exchange transport per target (XINYONG_EXCHANGE_<TARGET>_URL)."""
+    exchange_ca_file: Path | None = None
     configured_key: bytes | None = field(default=None, repr=False)
     """XINYONG_SECRET_KEY, when set."""
     limits: IngestLimits = field(default_factory=IngestLimits)
@@ -341,6 +367,18 @@ def load_settings(database_url: str | None = None) -> Settings:
         spark_buckets=_positive("XINYONG_SPARK_BUCKETS", 16),
         configured_key=configured_key.encode("utf-8") if configured_key else None,
         limits=_ingest_limits(),
+        exchange_endpoints={
+            target: value
+            for target, value in (
+                ("nation", _env("XINYONG_EXCHANGE_NATION_URL")),
+                ("province", _env("XINYONG_EXCHANGE_PROVINCE_URL")),
+                ("city", _env("XINYONG_EXCHANGE_CITY_URL")),
+            )
+            if value
+        },
+        exchange_ca_file=Path(ca).expanduser().resolve()
+        if (ca := _env("XINYONG_EXCHANGE_CA_FILE"))
+        else None,
     )
 
 

@@ -17,10 +17,11 @@ ACTOR = Actor("cli:test")
 
 def test_models_are_listed_with_their_versions(client: TestClient) -> None:
     body = client.get("/api/v1/evaluation/models").json()
-    assert body["total"] == 3
+    assert body["total"] == 4
     versions = {m["code"]: (m["version"], m["grades_public"]) for m in body["items"]}
     assert versions == {
         "general_enterprise": ("2025.1", True),
+        "gov_integrity": ("2026.1", True),
         "weihai_market": ("2025.1", False),
         "yiwu_enterprise": ("2025.1", True),
     }

@@ -34,15 +34,20 @@ def test_an_expired_penalty_lifts_the_grade_in_the_daily_job(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["expired"] == 1 and report["regraded"] >= 1
-    assert report["evaluated"] == ["weihai_market"]  # the daily cycle
+    assert report["evaluated"] == ["gov_integrity", "weihai_market"]  # the daily cycles
     session.expire_all()
     after = session.get(EvaluationGrade, (subject.id, "yiwu_enterprise"))
     assert after is not None and after.grade == "B" and after.as_of == date(2026, 11, 22)
 
 
 def test_cycles_fall_on_their_days() -> None:
-    assert due_on(date(2026, 11, 22)) == ["weihai_market"]
-    assert due_on(date(2026, 12, 1)) == ["general_enterprise", "weihai_market", "yiwu_enterprise"]
+    assert due_on(date(2026, 11, 22)) == ["gov_integrity", "weihai_market"]
+    assert due_on(date(2026, 12, 1)) == [
+        "general_enterprise",
+        "gov_integrity",
+        "weihai_market",
+        "yiwu_enterprise",
+    ]
 
 
 def test_the_command_line_runs_and_lists(session: Session, db_url: str) -> None:
@@ -54,8 +59,10 @@ def test_the_command_line_runs_and_lists(session: Session, db_url: str) -> None:
     ran = runner.invoke(cli, ["evaluation", "run", "--as-of", "2026-11-22", "--json"])
     assert ran.exit_code == 0, ran.output
     body = json.loads(ran.output)
+    # An enterprise only: the government integrity model grades no one.
     assert body["changed"] == 3 and [m["grades"] for m in body["models"]] == [
         {"B": 1},
+        {},
         {"B": 1},
         {"B": 1},
     ]

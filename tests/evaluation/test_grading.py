@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 from helpers import AUTHORITY, org, penalty_values, repair_commitment, save_penalty, staff_headers
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.audit.log import Actor
@@ -136,6 +136,8 @@ def test_black_list_drops_to_the_veto_grade_and_repair_lifts_it(
 def test_the_same_database_twice_gives_the_same_grades_and_digests(demo_city: Session) -> None:
     session = demo_city
     day = date(2026, 11, 22)
+    # The demo's government bodies are graded when the city loads, on the same day.
+    graded_on_load = session.execute(select(func.count()).select_from(EvaluationGrade)).scalar_one()
     first = run_evaluation(session, ACTOR, day)
     session.commit()
     stored = set(
@@ -161,7 +163,7 @@ def test_the_same_database_twice_gives_the_same_grades_and_digests(demo_city: Se
         ).all()
     )
     assert stored == again and len(stored) > 300
-    assert second.changed == 0 and first.changed == len(stored)
+    assert second.changed == 0 and first.changed == len(stored) - graded_on_load
     assert [m["grades"] for m in first.models] == [m["grades"] for m in second.models]
     assert len({grade for _, model, grade, _ in stored if model == "yiwu_enterprise"}) >= 4
     model = evaluation_model("general_enterprise")

@@ -20,10 +20,11 @@ from xinyong.measures.registry import MeasureError, load_measure_book
 MEASURES_DIR = Path(__file__).parents[2] / "xinyong" / "measures"
 
 
-def test_the_three_models_load_with_their_grades() -> None:
+def test_the_four_models_load_with_their_grades() -> None:
     models = load_models()
     assert {code: m.grade_names for code, m in models.items()} == {
         "general_enterprise": ["A", "B", "C", "D"],
+        "gov_integrity": ["A", "B", "C", "D"],
         "weihai_market": ["A", "B", "C", "D"],
         "yiwu_enterprise": ["A", "B", "C", "D", "E"],
     }
@@ -32,6 +33,7 @@ def test_the_three_models_load_with_their_grades() -> None:
     points = [_points(i.scoring) for _, i in yiwu.indicators]
     assert any(max(p) > 0 for p in points) and any(min(p) < 0 for p in points)  # add / deduct
     assert models["general_enterprise"].standard.startswith("GB/T 45255-2025")
+    assert models["gov_integrity"].subject_kinds == ["government_body"]
     for model in models.values():
         assert "natural_person" not in model.subject_kinds
         assert all(i.basis.strip() for _, i in model.indicators)

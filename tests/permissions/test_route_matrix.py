@@ -66,6 +66,15 @@ EXPECTED: dict[str, frozenset[str]] = {
     "ops.metrics": frozenset({"admin", "auditor", "admin_key"}),
     "feed.read": READERS,
     "evaluation.read": READERS,
+    "exchange.read": READERS,
+    "integrity.read_arrears": READERS,
+    "exchange.read_queue": frozenset(
+        {"ingest", "admin_key", "admin", "reviewer", "auditor", "officer", "other_officer"}
+    ),
+    "exchange.resubmit": frozenset(
+        {"ingest", "admin_key", "admin", "reviewer", "officer", "other_officer"}
+    ),
+    "exchange.manage": DECIDERS,
     "records.ingest": frozenset({"ingest", "admin_key", "admin", "officer", "other_officer"}),
     "batch.read_rejected": frozenset(
         {"ingest", "admin_key", "admin", "auditor", "officer", "other_officer"}

@@ -19,6 +19,7 @@ from xinyong.api.routers import (
     catalog,
     checks,
     evaluation,
+    exchange,
     gateway,
     graph,
     health,
@@ -103,6 +104,7 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     app.include_router(ingest.router, dependencies=gated)
     app.include_router(services.router, dependencies=gated)
     app.include_router(evaluation.router, dependencies=gated)
+    app.include_router(exchange.router, dependencies=gated)
     app.include_router(gateway.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
@@ -118,10 +120,12 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     app.include_router(grades_router, dependencies=gated)
     app.include_router(workbench_router, dependencies=gated)
     from xinyong.workbench.evaluation import router as evaluation_screen_router
+    from xinyong.workbench.integrity import router as integrity_screen_router
     from xinyong.workbench.interface import router as interface_router
 
     app.include_router(interface_router, dependencies=gated)
     app.include_router(evaluation_screen_router, dependencies=gated)
+    app.include_router(integrity_screen_router, dependencies=gated)
 
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:

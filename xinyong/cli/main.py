@@ -16,6 +16,7 @@ from xinyong.cli import (
     db,
     demo,
     evaluation,
+    exchange,
     feeds,
     graph,
     ingest,
@@ -54,6 +55,8 @@ cli.add_command(codes.codes)
 cli.add_command(demo.demo)
 cli.add_command(evaluation.evaluation)
 cli.add_command(evaluation.supervision)
+cli.add_command(exchange.exchange)
+cli.add_command(exchange.integrity)
 cli.add_command(serve.serve)
 cli.add_command(accounts.users)
 cli.add_command(accounts.apikeys)

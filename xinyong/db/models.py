@@ -4,6 +4,7 @@ from xinyong.accounts import models as accounts_models
 from xinyong.audit import models as audit_models
 from xinyong.db.base import Base
 from xinyong.evaluation import tables as evaluation_tables
+from xinyong.exchange import models as exchange_models
 from xinyong.gateway import models as gateway_models
 from xinyong.graph import models as graph_models
 from xinyong.ingest import models as ingest_models
@@ -25,6 +26,7 @@ __all__ = [
     "accounts_models",
     "audit_models",
     "evaluation_tables",
+    "exchange_models",
     "gateway_models",
     "graph_models",
     "ingest_models",

@@ -23,6 +23,7 @@ from xinyong.catalog.registry import Catalog
 from xinyong.clock import utcnow
 from xinyong.demo import vocabulary as v
 from xinyong.demo.facts import BUILDERS, DemoDepartment, DemoSubject
+from xinyong.demo.government import load_government
 from xinyong.demo.identities import IdentityMaker
 from xinyong.demo.ownership import OWNERSHIP_ITEMS, Firm, OwnershipBuilder, Person
 from xinyong.graph.build import EDGE_ITEMS, add_edges
@@ -401,8 +402,10 @@ def build_city(
     planned = builder.load_subjects(people, progress("载入主体", len(people)))
     records = builder.load_records(planned, progress("生成信用记录", len(planned)))
     records += builder.load_ownership(owners, planned)
+    government, government_records = load_government(builder)
+    records += government_records
     seconds = (datetime.now() - started).total_seconds()
-    result = DemoResult(len(builder.departments), len(people), records, seconds)
+    result = DemoResult(len(builder.departments), len(people) + government, records, seconds)
     record_event(
         session,
         builder.actor,

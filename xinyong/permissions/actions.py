@@ -71,6 +71,8 @@ _ACTIONS = (
     _a("usage.read", "查看接口调用统计", {"admin", "auditor"}, ADMIN_SCOPES),
     _a("ops.metrics", "读取运行指标", {"admin", "auditor"}, ADMIN_SCOPES),
     _a("feed.read", "订阅数据共享变更", READER_ROLES, READ_SCOPES),
+    _a("exchange.read", "查看上报交换包、回执和报送期限", READER_ROLES, READ_SCOPES),
+    _a("integrity.read_arrears", "查看政府机构拖欠企业账款", READER_ROLES, READ_SCOPES),
     # -- a department's own data --------------------------------------------------------------
     _a(
         "records.ingest",
@@ -119,6 +121,21 @@ _ACTIONS = (
         {"checks", "admin"},
         ownership="own_department",
     ),
+    _a(
+        "exchange.read_queue",
+        "查看被上级平台退回的数据",
+        {"admin", "data_officer", "reviewer", "auditor"},
+        {"ingest", "admin"},
+        ownership="own_department",
+    ),
+    _a(
+        "exchange.resubmit",
+        "重新提交被上级平台退回的数据",
+        {"admin", "data_officer", "reviewer"},
+        {"ingest", "admin"},
+        ownership="own_department",
+        writes=True,
+    ),
     # -- credit office decisions ---------------------------------------------------------------
     _a("publication.review", "审核公示", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     _a("publication.publish", "公示记录", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
@@ -128,6 +145,13 @@ _ACTIONS = (
     _a("list.recognise", "认定红黑名单", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     _a("commitment.breach", "认定违背承诺", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     _a("evaluation.run", "开展信用评价", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a(
+        "exchange.manage",
+        "生成和发送上报交换包、导入回执",
+        OFFICE_DECIDERS,
+        ADMIN_SCOPES,
+        writes=True,
+    ),
     # A recognising department's system pushes its list entries as tasks (scope checks).
     _a("joint.initiate", "发起联合奖惩", OFFICE_DECIDERS, {"checks", "admin"}, writes=True),
     _a("article.manage", "管理门户文章", {"admin"}, ADMIN_SCOPES, writes=True),

@@ -34,7 +34,8 @@ class ExportResult:
     last_record_id: int
 
 
-def _value(value: object) -> str | None:
+def export_value(value: object) -> str | None:
+    """A stored value as text for an upward file (lists joined, ID numbers decrypted)."""
     if value is None:
         return None
     if isinstance(value, list):
@@ -72,7 +73,7 @@ def export_published(
         return ExportResult(None, 0, start)
     codes = item.field_codes
     frame = pl.DataFrame(
-        {code: [_value(r.fields.get(code)) for r in records] for code in codes},
+        {code: [export_value(r.fields.get(code)) for r in records] for code in codes},
         schema=dict.fromkeys(codes, pl.String),
     )
     stamp = utcnow().strftime("%Y%m%d%H%M%S")
