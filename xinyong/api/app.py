@@ -23,6 +23,7 @@ from xinyong.api.routers import (
     graph,
     health,
     ingest,
+    reports,
     services,
     subjects,
 )
@@ -96,6 +97,7 @@ def create_app() -> FastAPI:
     app.include_router(ingest.router, dependencies=gated)
     app.include_router(services.router, dependencies=gated)
     app.include_router(evaluation.router, dependencies=gated)
+    app.include_router(reports.router, dependencies=gated)
     app.include_router(gateway.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
@@ -109,12 +111,18 @@ def create_app() -> FastAPI:
 
     app.include_router(pages_router, dependencies=gated)
     app.include_router(grades_router, dependencies=gated)
+    from xinyong.portal.reports import router as reports_pages_router
+
+    app.include_router(reports_pages_router, dependencies=gated)
     app.include_router(workbench_router, dependencies=gated)
     from xinyong.workbench.evaluation import router as evaluation_screen_router
     from xinyong.workbench.interface import router as interface_router
 
     app.include_router(interface_router, dependencies=gated)
     app.include_router(evaluation_screen_router, dependencies=gated)
+    from xinyong.workbench.reports import router as reports_screen_router
+
+    app.include_router(reports_screen_router, dependencies=gated)
 
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
