@@ -58,7 +58,7 @@ def report_page(
         message = "未找到该报告编号或验证码不符"
         return render(request, "message.html", status=404, message=message)
     found = service.verify_report(db, number, code)
-    pdf = service.pdf_url(report.number, report.verification_code)
+    pdf = f"/reports/{report.number}/pdf?code={report.verification_code}"
     return render(request, "report.html", r=report.content, found=found, pdf=pdf)
 
 

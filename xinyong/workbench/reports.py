@@ -89,7 +89,7 @@ def issue(
     issued = {
         "number": report.number,
         "code": report.verification_code,
-        "pdf": service.pdf_url(report.number, report.verification_code),
+        "pdf": f"/reports/{report.number}/pdf?code={report.verification_code}",
         "sha256": report.sha256,
     }
     return _screen(request, db, user, issued=issued, kind=kind)
