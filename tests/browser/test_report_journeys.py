@@ -8,10 +8,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from helpers import org, penalty_values, save_penalty
+from helpers import AUTHORITY, org, penalty_values, save_penalty
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.service import create_user
+from xinyong.accounts.service import create_department, create_user
 from xinyong.audit.log import Actor
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -21,8 +21,11 @@ def _subject(session: Session) -> Any:
     subject = org(session)
     values = penalty_values(subject, ["罚款"], date(2026, 11, 2), "示市监罚〔2026〕21号", "0.5")
     save_penalty(session, subject, values)
-    for name, role in (("officer", "data_officer"), ("reviewer", "reviewer")):
-        create_user(session, Actor("cli:test"), name, "long-enough-1", role, name)
+    bureau = create_department(session, Actor("cli:test"), AUTHORITY, "示范市住房和城乡建设局")
+    create_user(
+        session, Actor("cli:test"), "officer", "long-enough-1", "data_officer", "窗口", bureau
+    )
+    create_user(session, Actor("cli:test"), "reviewer", "long-enough-1", "reviewer", "审核员")
     session.commit()
     return subject
 

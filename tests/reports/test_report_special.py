@@ -104,3 +104,13 @@ def test_the_domains_cite_their_basis_and_date() -> None:
     assert "发改财金〔2025〕565号" in book.basis_minimum
     assert book.max_years == 5
     assert book.open_on(date(2025, 4, 6)) == []
+
+
+def test_a_purpose_with_control_characters_is_refused(session: Session) -> None:
+    subject = org(session)
+    asked = ReportRequest(kind="organisation", code=subject.uscc or "", purpose="审查\x00")
+    with pytest.raises(ReportError, match=r"查询用途（purpose）.*含有不可见的控制字符"):
+        issue_report(session, ACTOR, asked, get_catalog(), TODAY)
+    asked.purpose = "x" * 101
+    with pytest.raises(ReportError, match="须填写，且不超过 100 字"):
+        issue_report(session, ACTOR, asked, get_catalog(), TODAY)

@@ -216,6 +216,13 @@ def issue_report(
     purpose = request.purpose.strip()
     if not purpose or len(purpose) > 100:
         raise ReportError(f"查询用途（purpose）“{purpose}”无效：须填写，且不超过 100 字")
+    for name, label, value in (
+        ("purpose", "查询用途", purpose),
+        ("agent", "经办人", request.agent or ""),
+        ("identity_name", "姓名", request.identity_name or ""),
+    ):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise ReportError(f"{label}（{name}）“{value!r}”无效：含有不可见的控制字符")
     scope = _authorize_and_scope(session, actor, request, today)
     now = utcnow().replace(microsecond=0)
     number = new_number(now)

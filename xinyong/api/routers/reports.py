@@ -13,6 +13,7 @@ from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.reports import service
+from xinyong.reports.domains import domain_book
 from xinyong.reports.service import ReportError, ReportRequest
 
 router = APIRouter(prefix="/api/v1", tags=["信用报告"])
@@ -181,8 +182,6 @@ def verify(
 
 @router.get("/reports/domains", response_model=list[DomainOut], summary="信用代证领域")
 def domains() -> list[dict[str, Any]]:
-    from xinyong.reports.domains import domain_book
-
     return [
         d.model_dump(include={"code", "name", "items", "departments", "basis"})
         | {"since": d.since.isoformat()}
