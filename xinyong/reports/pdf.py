@@ -235,7 +235,8 @@ def render_pdf(content: dict[str, Any]) -> bytes:
         if not shown:
             story.append(Paragraph(content.get("empty", "无"), st["body"]))
         for group in shown:
-            story.append(Paragraph(escape(f"{group['name']}（{group['count']}条）"), st["h2"]))
+            if group["name"] != section["name"]:  # a section of one item needs no subheading
+                story.append(Paragraph(escape(f"{group['name']}（{group['count']}条）"), st["h2"]))
             rows = [group["columns"], *group["rows"]]
             story.append(_grid(rows, _widths(group["columns"], width)))
     story.append(Paragraph("说明", st["h1"]))

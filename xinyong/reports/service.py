@@ -196,7 +196,7 @@ def _content(
         "title": TITLES[scope.kind],
         "number": number,
         "verification_code": code,
-        "issued_at": (now + CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+        "issued_at": (now + CHINA).strftime("%Y-%m-%d %H:%M:%S（北京时间）"),
         "platform": platform,
         "purpose": purpose,
         "watermark": f"仅供{purpose[:20]}使用",
