@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.audit.models import AuditEntry
 from xinyong.cli.main import cli
+from xinyong.reports.models import CreditReport
 from xinyong.reports.pdf import FONT
 
 
@@ -92,6 +93,11 @@ def test_register_answers_valid_then_revoked_and_unknown(
     assert answer["subject_name"] == subject.name and answer["subject_code"] == subject.uscc
     page = client.get("/reports/verify", params=query).text
     assert "有效" in page and issued["sha256"] in page
+    # The link printed beside the QR code (and encoded in it) opens the same page.
+    session.expire_all()
+    report = session.execute(select(CreditReport)).scalar_one()
+    assert report.content["qr_url"] == issued["verify_url"]
+    assert client.get(issued["verify_url"].removeprefix("http://127.0.0.1:8000")).text == page
     wrong = client.get("/api/v1/reports/verify", params=query | {"code": "AAAAAAAA"}).json()
     assert wrong["status"] == "unknown" and "sha256" not in {k for k, v in wrong.items() if v}
 
