@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
-from xinyong.catalog.registry import Catalog
+from xinyong.catalog.registry import Catalog, get_catalog
 from xinyong.evaluation.views import public_grades
 from xinyong.graph.service import actual_controller
 from xinyong.objections.service import disputed_keys
@@ -53,6 +53,17 @@ class Layout(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     basis: str
     sections: list[SectionSpec]
+    columns: dict[str, list[str]] = {}
+
+    def check(self, catalog: Catalog) -> Layout:
+        """Every item's fields named in ``columns`` exist; every category has a section."""
+        for item, codes in self.columns.items():
+            unknown = [c for c in codes if c not in catalog.item(item).field_codes]
+            if unknown:
+                raise ValueError(f"layout.yaml：信息项“{item}”没有字段 {'、'.join(unknown)}")
+        for code in catalog.items:
+            self.section_of(catalog, code)
+        return self
 
     def section_of(self, catalog: Catalog, item: str) -> str:
         for spec in self.sections:
@@ -67,7 +78,8 @@ class Layout(BaseModel):
 
 @lru_cache(maxsize=1)
 def report_layout() -> Layout:
-    return Layout.model_validate(yaml.safe_load(LAYOUT_FILE.read_text(encoding="utf-8")))
+    raw = yaml.safe_load(LAYOUT_FILE.read_text(encoding="utf-8"))
+    return Layout.model_validate(raw).check(get_catalog())
 
 
 @dataclass
@@ -87,6 +99,18 @@ def _departments(session: Session) -> dict[int, str]:
     return {i: n for i, n in session.execute(select(Department.id, Department.name)).all()}
 
 
+def _text(value: Any) -> str:
+    return "、".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _columns(catalog: Catalog, item: str) -> list[str]:
+    own = report_layout().columns.get(item)
+    if not own:
+        return COLUMNS
+    headers = [catalog.item(item).field(code).header for code in own]
+    return ["序号", *headers, "数据来源", "状态"]
+
+
 def _main_content(shown: dict[str, Any], subject: Subject) -> str:
     parts = []
     own = {subject.name, subject.uscc, subject.person_id_masked} - {None, ""}
@@ -94,8 +118,7 @@ def _main_content(shown: dict[str, Any], subject: Subject) -> str:
         label = shown["labels"].get(code, code)
         if "_XDR_" in code or code.endswith(("_SJLY", "_SJLYDM", "_LB")) or str(value) in own:
             continue  # the subject itself (the report is about it), the source (own column)
-        text = "、".join(str(v) for v in value) if isinstance(value, list) else str(value)
-        parts.append(f"{label}：{text}")
+        parts.append(f"{label}：{_text(value)}")
     return "；".join(parts)
 
 
@@ -126,6 +149,10 @@ def _row(
 ) -> list[str]:
     shown = present_record(record, catalog, Audience.public, get_protector(), disputed)
     source = departments.get(record.department_id or 0, "")
+    own_columns = report_layout().columns.get(record.item)
+    if own_columns:
+        values = [_text(shown["fields"].get(code, "")) for code in own_columns]
+        return [str(number), *values, source, _status(record, statuses, disputed)]
     decided = record.decision_date.isoformat() if record.decision_date else ""
     return [
         str(number),
@@ -195,7 +222,7 @@ def general_sections(
                     )
                     for i, r in enumerate(by_item[code], 1)
                 ]
-                groups.append(_group(catalog.item(code).name, COLUMNS, rows))
+                groups.append(_group(catalog.item(code).name, _columns(catalog, code), rows))
         if spec.code == "basic" and scope.subject.kind != NATURAL_PERSON:
             control = actual_controller(session, scope.subject.uscc or "", catalog, scope.as_of)
             if control:
