@@ -58,6 +58,7 @@ def test_the_public_gets_a_report_and_verifies_it(
     # A made-up code finds nothing.
     page.get_by_label("验证码").fill("AAAAAAAA")
     page.get_by_role("button", name="核验").click()
+    page.wait_for_url("**code=AAAAAAAA")  # the old result is on the page until then
     assert page.locator("#verify-status").inner_text() == "未找到"
 
 
@@ -86,7 +87,7 @@ def test_staff_issue_a_special_report_and_a_reviewer_revokes_it(
     row = page.locator("tr", has_text=number)
     row.get_by_label("撤销原因").fill("代理人授权不全，重新出具")
     row.get_by_role("button", name="撤销").click()
-    assert page.locator("#revoked").is_visible()
+    page.locator("#revoked").wait_for()
     page.goto(f"{live_server}/reports/verify?number={number}&code={code}")
     assert page.locator("#verify-status").inner_text() == "已撤销"
     assert "代理人授权不全" in page.content()
