@@ -4,13 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= $(or $(XINYONG_PORT),8000)
 
-.PHONY: demo serve test lint typecheck unit bench clean install install-dev
+.PHONY: demo serve test lint typecheck unit bench clean install install-dev system-packages
+# Debian packages the platform needs: the CJK font embedded in credit report PDFs, and
+# poppler-utils (pdftotext, pdffonts, pdfsig, pdftoppm) with which the tests read them.
+REPORT_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+system-packages:
+	@test -f $(REPORT_FONT) && command -v pdfsig >/dev/null || \
+	  (apt-get update -q && apt-get install -y -q fonts-wqy-zenhei poppler-utils) || \
+	  echo "install the Debian packages fonts-wqy-zenhei and poppler-utils for credit reports"
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python system-packages
 	$(BIN)/pip install --quiet -e .
 	touch $@
 

@@ -170,6 +170,25 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "PEM file of the certificate authorities trusted for https:// exchange endpoints.",
     ),
     SettingSpec(
+        "XINYONG_PUBLIC_URL",
+        "(http://XINYONG_HOST:XINYONG_PORT)",
+        "Address of the public portal as the public reaches it; a credit report's QR code and "
+        "verification link point to its /reports/verify page.",
+    ),
+    SettingSpec(
+        "XINYONG_REPORT_FONT",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "TrueType font (collection: its first face) embedded in credit report PDFs; the default "
+        "is Debian's fonts-wqy-zenhei, which `make install` installs.",
+    ),
+    SettingSpec(
+        "XINYONG_REPORT_CERT",
+        "(report-signing.crt in the data folder)",
+        "Certificate of the key that signs credit reports (PAdES). The key is derived from the "
+        "platform key; the self-signed certificate is written here on first use and is what "
+        "`xinyong reports verify` checks a PDF against.",
+    ),
+    SettingSpec(
         "XINYONG_TEST_PG_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         "Tests only: PostgreSQL server used to create throw-away test databases. Tests run on "
@@ -269,6 +288,9 @@ class Settings:
     exchange_endpoints: dict[str, str] = field(default_factory=dict)
     """Upward exchange transport per target (XINYONG_EXCHANGE_<TARGET>_URL)."""
     exchange_ca_file: Path | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    report_font: Path = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+    report_cert: Path = Path("report-signing.crt")
     configured_key: bytes | None = field(default=None, repr=False)
     """XINYONG_SECRET_KEY, when set."""
     limits: IngestLimits = field(default_factory=IngestLimits)
@@ -344,11 +366,13 @@ def load_settings(database_url: str | None = None) -> Settings:
     else:
         data_dir = Path("xinyong-data").resolve()
     checkpoints = _env("XINYONG_AUDIT_CHECKPOINT_DIR")
+    host, port = _env("XINYONG_HOST") or "127.0.0.1", int(_env("XINYONG_PORT") or "8000")
+    cert = _env("XINYONG_REPORT_CERT")
     configured_key = _env("XINYONG_SECRET_KEY")
     return Settings(
         database_url=url,
-        host=_env("XINYONG_HOST") or "127.0.0.1",
-        port=int(_env("XINYONG_PORT") or "8000"),
+        host=host,
+        port=port,
         today_override=date.fromisoformat(today) if today else None,
         city_name=_env("XINYONG_CITY_NAME") or "示范市",
         session_hours=int(_env("XINYONG_SESSION_HOURS") or "8"),
@@ -365,6 +389,13 @@ def load_settings(database_url: str | None = None) -> Settings:
         analytics_engine=_choice("XINYONG_ANALYTICS_ENGINE", ("embedded", "spark"), "embedded"),
         spark_master=_env("XINYONG_SPARK_MASTER") or "local[*]",
         spark_buckets=_positive("XINYONG_SPARK_BUCKETS", 16),
+        public_url=(_env("XINYONG_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
+        report_font=Path(
+            _env("XINYONG_REPORT_FONT") or "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+        ),
+        report_cert=(
+            Path(cert).expanduser().resolve() if cert else data_dir / "report-signing.crt"
+        ),
         configured_key=configured_key.encode("utf-8") if configured_key else None,
         limits=_ingest_limits(),
         exchange_endpoints={

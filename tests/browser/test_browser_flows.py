@@ -114,6 +114,7 @@ def test_reviewer_approves_and_the_item_appears_on_the_public_list(
         "/news",
         "/objections/new?record_id=1",
         "/repairs/new?record_id=1",
+        "/reports/verify?number=20261122000000ABCDEFGH&code=ABCDEFGH",
         "/workbench/login",
     ],
 )

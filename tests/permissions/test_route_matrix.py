@@ -101,6 +101,16 @@ EXPECTED: dict[str, frozenset[str]] = {
     "article.manage": frozenset({"admin", "admin_key"}),
     "account.manage": frozenset({"admin", "admin_key"}),
     "access.apply": frozenset({"admin", "admin_key", "officer", "other_officer"}),
+    "report.public": ANYONE,
+    "report.read": READERS,
+    "report.issue": frozenset(
+        {"read", "admin_key", "admin", "reviewer", "officer", "other_officer"}
+    ),
+    "report.special": frozenset(
+        {"read", "admin_key", "admin", "reviewer", "officer", "other_officer"}
+    ),
+    "report.person": frozenset({"admin_key", "admin", "reviewer", "officer", "other_officer"}),
+    "report.revoke": DECIDERS,
 }
 
 PATH_VALUES = {

@@ -25,6 +25,7 @@ from xinyong.api.routers import (
     health,
     ingest,
     ops,
+    reports,
     services,
     subjects,
 )
@@ -105,6 +106,7 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     app.include_router(services.router, dependencies=gated)
     app.include_router(evaluation.router, dependencies=gated)
     app.include_router(exchange.router, dependencies=gated)
+    app.include_router(reports.router, dependencies=gated)
     app.include_router(gateway.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
@@ -118,6 +120,9 @@ def create_app(*, access_log: bool = False) -> FastAPI:
 
     app.include_router(pages_router, dependencies=gated)
     app.include_router(grades_router, dependencies=gated)
+    from xinyong.portal.reports import router as reports_pages_router
+
+    app.include_router(reports_pages_router, dependencies=gated)
     app.include_router(workbench_router, dependencies=gated)
     from xinyong.workbench.evaluation import router as evaluation_screen_router
     from xinyong.workbench.integrity import router as integrity_screen_router
@@ -126,6 +131,9 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     app.include_router(interface_router, dependencies=gated)
     app.include_router(evaluation_screen_router, dependencies=gated)
     app.include_router(integrity_screen_router, dependencies=gated)
+    from xinyong.workbench.reports import router as reports_screen_router
+
+    app.include_router(reports_screen_router, dependencies=gated)
 
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:

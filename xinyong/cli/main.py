@@ -24,6 +24,7 @@ from xinyong.cli import (
     publicity,
     quality,
     repair,
+    reports,
     serve,
 )
 from xinyong.settings import PlatformKeyError
@@ -70,6 +71,7 @@ cli.add_command(quality.quality)
 cli.add_command(jobs.jobs)
 cli.add_command(publicity.publicity)
 cli.add_command(repair.repair)
+cli.add_command(reports.reports)
 
 
 if __name__ == "__main__":

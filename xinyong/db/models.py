@@ -17,6 +17,7 @@ from xinyong.publicity import models as publicity_models
 from xinyong.records import changes as records_changes
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
+from xinyong.reports import models as reports_models
 from xinyong.subjects import models as subjects_models
 from xinyong.workflow import WorkflowEvent
 
@@ -39,5 +40,6 @@ __all__ = [
     "records_changes",
     "records_models",
     "repair_models",
+    "reports_models",
     "subjects_models",
 ]

@@ -21,6 +21,8 @@ READER_ROLES = STAFF_ROLES
 OFFICE_DECIDERS = frozenset({"admin", "reviewer"})
 READ_SCOPES = frozenset({"read", "admin"})
 ADMIN_SCOPES = frozenset({"admin"})
+# Staff who issue reports at the counter (the auditor changes nothing, so issues none).
+REPORT_ISSUERS = frozenset({"admin", "reviewer", "data_officer"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ _ACTIONS = (
     _a("session.login", "登录", public=True),
     _a("objection.file", "提出异议", public=True, writes=True),
     _a("repair.apply", "申请信用修复", public=True, writes=True),
+    # Anyone may have an organisation's report of public content; it is kept in the register.
+    _a("report.public", "出具公开信用报告", public=True, writes=True),
     # -- government sharing view ------------------------------------------------------------
     _a("subject.read_shared", "查看政务共享信息", READER_ROLES, READ_SCOPES),
     _a("person.read", "查看自然人身份与信用记录", READER_ROLES, READ_SCOPES),
@@ -73,6 +77,11 @@ _ACTIONS = (
     _a("feed.read", "订阅数据共享变更", READER_ROLES, READ_SCOPES),
     _a("exchange.read", "查看上报交换包、回执和报送期限", READER_ROLES, READ_SCOPES),
     _a("integrity.read_arrears", "查看政府机构拖欠企业账款", READER_ROLES, READ_SCOPES),
+    _a("report.read", "查看信用报告出具登记与统计", READER_ROLES, READ_SCOPES),
+    # Issuing a report only adds it to the register (and the audit log); it changes no data.
+    _a("report.issue", "出具政务版信用报告", REPORT_ISSUERS, READ_SCOPES, writes=True),
+    _a("report.person", "向本人出具自然人信用报告", REPORT_ISSUERS, ADMIN_SCOPES, writes=True),
+    _a("report.special", "出具专项信用报告", REPORT_ISSUERS, READ_SCOPES, writes=True),
     # -- a department's own data --------------------------------------------------------------
     _a(
         "records.ingest",
@@ -152,6 +161,7 @@ _ACTIONS = (
         ADMIN_SCOPES,
         writes=True,
     ),
+    _a("report.revoke", "撤销信用报告", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     # A recognising department's system pushes its list entries as tasks (scope checks).
     _a("joint.initiate", "发起联合奖惩", OFFICE_DECIDERS, {"checks", "admin"}, writes=True),
     _a("article.manage", "管理门户文章", {"admin"}, ADMIN_SCOPES, writes=True),

@@ -35,6 +35,12 @@ ROUTE_ACTIONS: dict[str, str] = {
     "GET /api/v1/commitments": "public.read",
     "GET /api/v1/matters": "public.read",
     "GET /api/v1/measures": "public.read",
+    # -- API: credit reports (the service decides which report the caller may have)
+    "POST /api/v1/reports": "report.public",
+    "GET /api/v1/reports/verify": "public.read",
+    "GET /api/v1/reports/domains": "public.read",
+    "GET /api/v1/reports/statistics": "report.read",
+    "POST /api/v1/reports/{number}/revoke": "report.revoke",
     # -- API: data aggregation
     "POST /api/v1/ingest/{item}": "records.ingest",
     "GET /api/v1/ingest/batches/{batch_id}": "batch.read_rejected",
@@ -91,6 +97,10 @@ ROUTE_ACTIONS: dict[str, str] = {
     "GET /track": "public.read",
     "GET /repairs/new": "public.read",
     "POST /repairs": "repair.apply",
+    "POST /subjects/{code}/report": "report.public",
+    "GET /reports/verify": "public.read",
+    "GET /reports/{number}": "public.read",  # with the report's verification code
+    "GET /reports/{number}/pdf": "public.read",
     # -- workbench
     "GET /workbench/login": "session.login",
     "POST /workbench/login": "session.login",
@@ -101,6 +111,9 @@ ROUTE_ACTIONS: dict[str, str] = {
     "GET /workbench/objections": "objection.read",
     "POST /workbench/objections/{objection_id}": "objection.decide",
     "GET /workbench/evaluation": "evaluation.read",
+    "GET /workbench/reports": "report.read",
+    "POST /workbench/reports": "report.issue",
+    "POST /workbench/reports/{number}/revoke": "report.revoke",
     "GET /workbench/repairs": "repair.read",
     "POST /workbench/repairs/{application_id}": "repair.decide",
     "GET /workbench/conflicts": "conflict.read",

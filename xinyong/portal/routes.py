@@ -17,6 +17,7 @@ from xinyong.evaluation.views import public_grades
 from xinyong.graph.service import actual_controller
 from xinyong.objections.grades import disputed_models
 from xinyong.permissions import Audience, Principal
+from xinyong.portal import csrf
 from xinyong.settings import get_settings
 from xinyong.subjects.access import SubjectNotFound, subject_view
 from xinyong.subjects.service import SubjectError, find_subject, search_subjects
@@ -75,9 +76,18 @@ def subject_page(
     names = {code: item.name for code, item in catalog.items.items()}
     control = actual_controller(db, detail["ref"], catalog, today())
     grades = shown_grades(db, detail["code"]) if detail["kind"] != "natural_person" else []
-    return render(
-        request, "subject.html", s=detail, item_names=names, control=control, grades=grades
+    token = csrf.token_for(request)
+    response = render(
+        request,
+        "subject.html",
+        s=detail,
+        item_names=names,
+        control=control,
+        grades=grades,
+        token=token,
     )
+    csrf.remember(response, token)
+    return response
 
 
 def shown_grades(db: Session, code: str) -> list[dict[str, object]]:
