@@ -37,6 +37,7 @@ from xinyong.records.store import (
     subject_key_of,
     write_versions,
 )
+from xinyong.subjects.classify import classify_subjects
 from xinyong.subjects.models import Subject, SubjectName
 from xinyong.subjects.service import person_columns
 
@@ -401,6 +402,7 @@ def build_city(
     planned = builder.load_subjects(people, progress("载入主体", len(people)))
     records = builder.load_records(planned, progress("生成信用记录", len(planned)))
     records += builder.load_ownership(owners, planned)
+    classify_subjects(session)  # industry and district from the registration records
     seconds = (datetime.now() - started).total_seconds()
     result = DemoResult(len(builder.departments), len(people), records, seconds)
     record_event(
