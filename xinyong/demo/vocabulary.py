@@ -249,7 +249,7 @@ DISTRICTS = (
 )
 CITY_REGION = "440500"
 # GB/T 4754-2017 classes by subject kind, for the registration records (industry code).
-INDUSTRIES = {
+INDUSTRY_CODES = {
     "enterprise": ("F5212", "C1713", "C3311", "E4701", "G5430", "I6510", "K7010", "L7212", "M7320"),
     "individual_business": ("F5261", "H6210", "O8010", "O8111", "F5221"),
     "farmer_cooperative": ("A0141", "A0311", "A0511"),
