@@ -61,6 +61,7 @@ from xinyong.records.store import (
     prepare_records,
     write_versions,
 )
+from xinyong.warning.detect import last_record_id, warn_batch
 from xinyong.workdays import CalendarGapError, working_days_between
 
 Progress = Callable[[int], None]
@@ -93,6 +94,7 @@ class IngestResult:
     notes: list[str] = field(default_factory=list)
     error_kinds: dict[str, int] = field(default_factory=dict)
     timeliness: dict[str, Any] = field(default_factory=dict)
+    warnings: int = 0  # warnings the batch's records raised (xinyong.warning)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -630,6 +632,7 @@ def _run(
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )
+    since_id = last_record_id(session)  # the batch's records are above it (warnings)
     # SQLite: the WAL is written out while the load runs, and checkpointed after the commit.
     bulk_load_wal(session)
     with closing(_ahead(run.stage, _small_first(chunks))) as staged_chunks:
@@ -643,6 +646,8 @@ def _run(
         session, run.changed, f"数据报送批次 {batch.id}（{item.name}）", item=item.code
     )
     refresh_graph(session, item.code, batch.id)  # edges of shareholder/personnel records
+    # Event and relation warnings of the batch's records, committed with them.
+    result.warnings = warn_batch(session, item.code, batch.id, since_id, run.today)
     record_event(
         session,
         actor,

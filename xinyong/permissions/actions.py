@@ -70,6 +70,9 @@ _ACTIONS = (
     _a("evaluation.read", "查看信用评价得分、依据和等级变化", READER_ROLES, READ_SCOPES),
     _a("usage.read", "查看接口调用统计", {"admin", "auditor"}, ADMIN_SCOPES),
     _a("feed.read", "订阅数据共享变更", READER_ROLES, READ_SCOPES),
+    _a("warning.read", "查看信用预警", READER_ROLES, READ_SCOPES),
+    _a("trend.read", "查看信用趋势分析", READER_ROLES, READ_SCOPES),
+    _a("monitoring.read", "查看城市信用监测指标", READER_ROLES, READ_SCOPES),
     # -- a department's own data --------------------------------------------------------------
     _a(
         "records.ingest",
@@ -110,6 +113,22 @@ _ACTIONS = (
         ownership="own_department",
         writes=True,
     ),
+    _a(
+        "warning.handle",
+        "确认处理信用预警",
+        {"admin", "reviewer", "data_officer"},
+        ADMIN_SCOPES,
+        ownership="own_department",
+        writes=True,
+    ),
+    _a(
+        "monitoring.followup",
+        "跟进监测指标整改任务",
+        {"admin", "reviewer", "data_officer"},
+        ADMIN_SCOPES,
+        ownership="own_department",
+        writes=True,
+    ),
     _a("check.run", "信用核查", {"admin", "reviewer", "data_officer"}, {"checks", "admin"}),
     _a(
         "check.read_bulk",
@@ -127,6 +146,7 @@ _ACTIONS = (
     _a("list.recognise", "认定红黑名单", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     _a("commitment.breach", "认定违背承诺", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     _a("evaluation.run", "开展信用评价", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a("monitoring.compute", "计算城市信用监测指标", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     # A recognising department's system pushes its list entries as tasks (scope checks).
     _a("joint.initiate", "发起联合奖惩", OFFICE_DECIDERS, {"checks", "admin"}, writes=True),
     _a("article.manage", "管理门户文章", {"admin"}, ADMIN_SCOPES, writes=True),
