@@ -47,7 +47,8 @@ class MonitoringRow(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     value_id: Mapped[int] = mapped_column(ForeignKey("monitoring_values.id"))
     part: Mapped[str] = mapped_column(String(12))  # numerator, denominator
-    ref_id: Mapped[int] = mapped_column(BigInteger)  # id in the part's table
+    ref_id: Mapped[str] = mapped_column(String(40))  # id in the part's table, as text
+    department_id: Mapped[int | None] = mapped_column(Integer)  # whose row it is, when known
     # A measured amount (working days, days), for the indicators that average one.
     amount: Mapped[float | None] = mapped_column(Float)
 

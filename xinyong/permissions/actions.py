@@ -70,9 +70,9 @@ _ACTIONS = (
     _a("evaluation.read", "查看信用评价得分、依据和等级变化", READER_ROLES, READ_SCOPES),
     _a("usage.read", "查看接口调用统计", {"admin", "auditor"}, ADMIN_SCOPES),
     _a("feed.read", "订阅数据共享变更", READER_ROLES, READ_SCOPES),
-    _a("warning.read", "查看信用预警", READER_ROLES, READ_SCOPES),
-    _a("trend.read", "查看信用趋势分析", READER_ROLES, READ_SCOPES),
-    _a("monitoring.read", "查看城市信用监测指标", READER_ROLES, READ_SCOPES),
+    _a("warning.read", "查看信用预警", READER_ROLES, ADMIN_SCOPES),
+    _a("trend.read", "查看信用趋势分析", READER_ROLES, ADMIN_SCOPES),
+    _a("monitoring.read", "查看城市信用监测指标", READER_ROLES, ADMIN_SCOPES),
     # -- a department's own data --------------------------------------------------------------
     _a(
         "records.ingest",

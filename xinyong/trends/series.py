@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from xinyong.evaluation.tables import GradeChange
 from xinyong.publicity.periods import add_months
@@ -105,14 +105,16 @@ def _group_column(session: Session, dimension: str) -> Any:
         return Subject.district
     if dimension == "kind":
         return Subject.kind
+    reg = aliased(Record)
     registration = (
-        select(Record.decision_date)
+        select(reg.decision_date)
         .where(
-            Record.subject_id == Subject.id,
-            Record.item == "registration_basics",
-            Record.is_current.is_(True),
+            reg.subject_id == Subject.id,
+            reg.item == "registration_basics",
+            reg.is_current.is_(True),
         )
         .limit(1)
+        .correlate(Subject)
         .scalar_subquery()
     )
     return func.coalesce(Subject.registered_on, registration)
@@ -132,7 +134,7 @@ def _age_band(founded: Any, month: str) -> str:
     if not founded:
         return "未知"
     year = int(str(founded)[:4])
-    age = int(month[:4]) - year
+    age = max(0, int(month[:4]) - year)
     return next(label for low, label in reversed(AGE_BANDS) if age >= low)
 
 

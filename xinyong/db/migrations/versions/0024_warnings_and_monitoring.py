@@ -76,7 +76,8 @@ def upgrade() -> None:
         sa.Column("id", BIGINT, nullable=False),
         sa.Column("value_id", sa.Integer(), nullable=False),
         sa.Column("part", sa.String(length=12), nullable=False),
-        sa.Column("ref_id", sa.BigInteger(), nullable=False),
+        sa.Column("ref_id", sa.String(length=40), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=True),
         sa.Column("amount", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
             ["value_id"],
