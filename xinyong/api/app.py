@@ -19,6 +19,7 @@ from xinyong.api.routers import (
     catalog,
     checks,
     evaluation,
+    monitoring,
     gateway,
     graph,
     health,
@@ -96,6 +97,7 @@ def create_app() -> FastAPI:
     app.include_router(ingest.router, dependencies=gated)
     app.include_router(services.router, dependencies=gated)
     app.include_router(evaluation.router, dependencies=gated)
+    app.include_router(monitoring.router, dependencies=gated)
     app.include_router(gateway.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
@@ -115,6 +117,9 @@ def create_app() -> FastAPI:
 
     app.include_router(interface_router, dependencies=gated)
     app.include_router(evaluation_screen_router, dependencies=gated)
+    from xinyong.workbench.monitoring import router as monitoring_screens
+
+    app.include_router(monitoring_screens, dependencies=gated)
 
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:

@@ -263,6 +263,7 @@ def compute_month(
             {
                 "indicator": code,
                 "name": indicator.name,
+                "kind": indicator.kind,
                 "value": outcome.value,
                 "numerator": outcome.numerator,
                 "denominator": outcome.denominator,

@@ -129,7 +129,7 @@ def open_followups(
         num_now = _by_department(outcome.frames["numerator"])
         den_now = _by_department(den)
         before = _stored_by_department(session, previous.id) if previous else None
-        names = dict(session.execute(select(Department.id, Department.name)).tuples().all())
+        names = {i: n for i, n in session.execute(select(Department.id, Department.name))}
         for dept, total in sorted(den_now.items()):
             value = num_now[dept] / total
             prior = None

@@ -167,6 +167,11 @@ def as_dict(w: CreditWarning, subject: Subject | None) -> dict[str, Any]:
     }
 
 
+def view(session: Session, w: CreditWarning) -> dict[str, Any]:
+    subject = session.get(Subject, w.subject_id) if w.subject_id is not None else None
+    return as_dict(w, subject)
+
+
 def list_warnings(
     session: Session,
     actor: Principal,
