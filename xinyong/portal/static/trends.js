@@ -19,7 +19,7 @@
         data: s.values,
         borderColor: colour,
         backgroundColor: colour,
-        tension: 0.2,
+        tension: 0,
         pointRadius: s.values.map(function (_v, i) { return s.change_points.indexOf(i) >= 0 ? 7 : 2; }),
         pointBackgroundColor: s.values.map(function (_v, i) {
           return s.change_points.indexOf(i) >= 0 ? "#e00000" : colour;
