@@ -99,11 +99,12 @@ def working_days(start: pl.Series, end: pl.Series) -> pl.Series:
 
 
 def passes(check: Check, frame: pl.DataFrame) -> pl.Series:
-    """Which rows pass ``check`` (a missing date fails it)."""
+    """Which rows pass ``check`` (a missing date fails it, an end before the start too)."""
     if check.within_working_days:
         rule = check.within_working_days
         days = working_days(frame[f"c_{rule.start}"], frame[f"c_{rule.end}"])
-        return (days.is_not_null() & (days <= rule.days)).fill_null(False)
+        # Published before the decision is a wrong date, not a timely publication.
+        return (days.is_not_null() & (days >= 0) & (days <= rule.days)).fill_null(False)
     assert check.on_or_before is not None
     rule2 = check.on_or_before
     day, due = _as_date(frame[f"c_{rule2.day}"]), _as_date(frame[f"c_{rule2.due}"])

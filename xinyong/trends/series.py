@@ -254,7 +254,7 @@ def table_rows(answer: dict[str, Any]) -> list[dict[str, Any]]:
                     answer["dimension_label"]: s["label"],
                     "月份": month,
                     "数量": s["values"][n],
-                    "变化点": "是" if n in s["change_points"] else "",
+                    "变化点": "是" if n in s["change_points"] else "否",
                 }
             )
     return rows
