@@ -98,9 +98,11 @@ def test_trend_and_monitoring_pages_draw_their_charts_from_our_own_assets(
     assert "已确认并关闭" in page.get_by_role("status").inner_text()
     page.screenshot(path=str(SHOTS / "warnings.png"), full_page=True)
     session.expire_all()
-    closed = session.execute(
-        select(CreditWarning).where(CreditWarning.state == "closed")
-    ).scalars().all()
+    closed = (
+        session.execute(select(CreditWarning).where(CreditWarning.state == "closed"))
+        .scalars()
+        .all()
+    )
     assert [(w.rule, w.note) for w in closed] == [(rule, "已电话提醒企业")]
 
     assert outside == [], f"requests left the server: {outside}"

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from helpers import org
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from helpers import org
 from xinyong.accounts.service import create_department
 from xinyong.audit.log import Actor
 from xinyong.catalog.registry import get_catalog
@@ -134,8 +134,11 @@ def city(session: Session) -> City:
         department_id=m.id,
     )
     # Batches: 19 of 20 rows accepted; a licence batch of October does not count.
-    for total, accepted, finished in ((10, 9, "2026-11-03"), (10, 10, "2026-11-20"),
-                                      (50, 0, "2026-10-31")):
+    for total, accepted, finished in (
+        (10, 9, "2026-11-03"),
+        (10, 10, "2026-11-20"),
+        (50, 0, "2026-10-31"),
+    ):
         c.add(
             Batch(
                 item="admin_penalty",
@@ -240,7 +243,11 @@ def city(session: Session) -> City:
         if n == 0:
             c.add(
                 Feedback(
-                    task_id=task.id, department_id=t.id, measure="M01", applied=True, reason="已限制"
+                    task_id=task.id,
+                    department_id=t.id,
+                    measure="M01",
+                    applied=True,
+                    reason="已限制",
                 )
             )
     # One graded company (saving records graded them all: the others' grades are taken away);
@@ -307,7 +314,9 @@ def test_every_indicator_is_tested() -> None:
 def test_each_indicator_has_its_known_value(session: Session, city: City) -> None:
     report = compute_month(session, ACTOR, MONTH)
     session.commit()
-    got = {r["indicator"]: (r["value"], r["numerator"], r["denominator"]) for r in report["indicators"]}
+    got = {
+        r["indicator"]: (r["value"], r["numerator"], r["denominator"]) for r in report["indicators"]
+    }
     assert got == EXPECTED
 
 
@@ -326,7 +335,9 @@ def test_drill_down_lists_exactly_the_rows_counted(session: Session, city: City)
         return _ids_of(answer)
 
     assert rows("penalty_publicity_timeliness") == {r["P1"], r["P4"]}
-    assert rows("penalty_publicity_timeliness", "denominator") == {r[k] for k in ("P1", "P2", "P3", "P4")}
+    assert rows("penalty_publicity_timeliness", "denominator") == {
+        r[k] for k in ("P1", "P2", "P3", "P4")
+    }
     assert rows("commitment_fulfilment") == {r["CM1"]}
     assert rows("dual_publicity_volume") == {r[k] for k in ("P1", "P2", "P3", "P4", "L1")}
     conflicts = drill(session, OFFICE, "code_error_rate_market", MONTH)["rows"]
@@ -353,11 +364,15 @@ def test_a_falling_indicator_opens_a_task_for_the_department_behind_it(
 ) -> None:
     compute_month(session, ACTOR, MONTH)
     session.commit()
-    tasks = session.execute(
-        select(MonitoringFollowup).where(
-            MonitoringFollowup.indicator == "penalty_publicity_timeliness"
+    tasks = (
+        session.execute(
+            select(MonitoringFollowup).where(
+                MonitoringFollowup.indicator == "penalty_publicity_timeliness"
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     # The market regulator published 1 of 3 on time; the tax bureau 1 of 1: only the first.
     assert [(t.department_id, t.month) for t in tasks] == [(city.market.id, MONTH)]
     assert "33.33%（1/3）" in tasks[0].reason and "未达到目标值 100.00%" in tasks[0].reason

@@ -9,10 +9,10 @@ from typing import Any
 
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from helpers import org, penalty_values, save_penalty, staff_headers
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from helpers import org, penalty_values, save_penalty, staff_headers
 from xinyong.cli.main import cli
 from xinyong.subjects.models import Subject
 
@@ -59,7 +59,10 @@ def test_trend_numbers_download_as_csv_and_xlsx(client: TestClient, session: Ses
     csv = client.get(query + "&format=csv", headers=headers)
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "指标,行业,月份,数量,变化点" and lines[-1] == "行政处罚,F 批发和零售业,2026-11,1,否"
+    assert (
+        lines[0] == "指标,行业,月份,数量,变化点"
+        and lines[-1] == "行政处罚,F 批发和零售业,2026-11,1,否"
+    )
     xlsx = client.get(query + "&format=xlsx", headers=headers)
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
@@ -92,8 +95,7 @@ def test_monitoring_is_computed_read_and_drilled_over_the_api_and_the_cli(
     board = client.get("/api/v1/monitoring/2026-11", headers=headers).json()
     assert any(f["indicator"] == "penalty_publicity_timeliness" for f in board["followups"])
     rows = client.get(
-        "/api/v1/monitoring/2026-11/indicators/penalty_publicity_timeliness/rows"
-        "?part=denominator",
+        "/api/v1/monitoring/2026-11/indicators/penalty_publicity_timeliness/rows?part=denominator",
         headers=headers,
     ).json()
     assert [r["item"] for r in rows["rows"]] == ["admin_penalty"] and rows["count"] == 1

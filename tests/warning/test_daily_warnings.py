@@ -9,10 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import org, penalty_values, save_penalty
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpers import org, penalty_values, save_penalty
 from xinyong.demo.identities import IdentityMaker
 from xinyong.evaluation.tables import GradeChange
 from xinyong.subjects.models import Subject
@@ -27,9 +27,7 @@ _ids = IdentityMaker(random.Random(77))
 
 def by_rule(session: Session, rule: str) -> list[CreditWarning]:
     session.expire_all()
-    return list(
-        session.execute(select(CreditWarning).where(CreditWarning.rule == rule)).scalars()
-    )
+    return list(session.execute(select(CreditWarning).where(CreditWarning.rule == rule)).scalars())
 
 
 def test_a_grade_falling_a_step_warns_the_enterprise_and_a_rise_does_not(session: Session) -> None:
@@ -73,9 +71,21 @@ def test_penalties_far_above_an_industrys_usual_level_warn_the_credit_office(
     # One penalty a month for a year, then eight in October 2026.
     decided = [date(2025, m, 10) for m in range(10, 13)] + [date(2026, m, 10) for m in range(1, 10)]
     for n, day in enumerate(decided):
-        save_penalty(session, companies[n % 8], penalty_values(companies[n % 8], ["罚款"], day, f"示市监罚〔{day.year}〕{n + 1}号", "0.2"))
+        save_penalty(
+            session,
+            companies[n % 8],
+            penalty_values(
+                companies[n % 8], ["罚款"], day, f"示市监罚〔{day.year}〕{n + 1}号", "0.2"
+            ),
+        )
     for n in range(8):
-        save_penalty(session, companies[n], penalty_values(companies[n], ["罚款"], date(2026, 10, 12), f"示市监罚〔2026〕{100 + n}号", "0.2"))
+        save_penalty(
+            session,
+            companies[n],
+            penalty_values(
+                companies[n], ["罚款"], date(2026, 10, 12), f"示市监罚〔2026〕{100 + n}号", "0.2"
+            ),
+        )
     session.commit()
     run_warnings(session, date(2026, 11, 22))
     session.commit()
@@ -95,8 +105,16 @@ def test_the_end_of_a_minimum_publicity_period_tells_the_enterprise_it_may_repai
     subject = org(session)
     # A general penalty of 2026-08-22 (regime of order 36: 3 months) ends its minimum period
     # on 2026-11-22; one decided a day later does not yet.
-    save_penalty(session, subject, penalty_values(subject, ["罚款"], date(2026, 8, 22), "示市监罚〔2026〕81号", "0.2"))
-    save_penalty(session, subject, penalty_values(subject, ["罚款"], date(2026, 8, 23), "示市监罚〔2026〕82号", "0.2"))
+    save_penalty(
+        session,
+        subject,
+        penalty_values(subject, ["罚款"], date(2026, 8, 22), "示市监罚〔2026〕81号", "0.2"),
+    )
+    save_penalty(
+        session,
+        subject,
+        penalty_values(subject, ["罚款"], date(2026, 8, 23), "示市监罚〔2026〕82号", "0.2"),
+    )
     session.commit()
     assert date(2026, 8, 22) in decision_days_ending("general", [date(2026, 11, 22)])
     run_warnings(session, date(2026, 11, 22))
@@ -110,6 +128,7 @@ def test_an_annual_report_not_sent_by_30_june_warns(session: Session) -> None:
     late = org(session, _ids.uscc("91", "440507"), "示范市未报年报有限公司")
     session.commit()
     from helpers import AUTHORITY
+
     from xinyong.catalog.registry import get_catalog
     from xinyong.records.store import save_record
 
@@ -151,6 +170,11 @@ def test_a_rule_without_basis_or_with_an_unknown_value_is_refused(tmp_path: Path
     broken.write_text(base.replace("level: 红", "level: 紫", 1), "utf-8")
     with pytest.raises(WarningRuleError, match="level"):
         load_rules(broken)
-    broken.write_text(base.replace("items: [admin_penalty], severity: serious", "items: [penalty], severity: serious"), "utf-8")
+    broken.write_text(
+        base.replace(
+            "items: [admin_penalty], severity: serious", "items: [penalty], severity: serious"
+        ),
+        "utf-8",
+    )
     with pytest.raises(WarningRuleError, match="不存在的目录项“penalty”"):
         load_rules(broken)

@@ -31,8 +31,9 @@ OFFICE = Principal("user:reviewer", kind="user", role="reviewer", credit_office=
 
 def departments(session: Session) -> tuple[int, int]:
     market = create_department(session, ACTOR, AUTHORITY, "示范市市场监督管理局", "示市监")
-    from xinyong.demo.identities import IdentityMaker
     import random
+
+    from xinyong.demo.identities import IdentityMaker
 
     office_code = IdentityMaker(random.Random(5)).uscc("11", "440500")
     office = create_department(
@@ -88,15 +89,18 @@ def test_a_serious_penalty_warns_the_company_its_department_and_the_office_once(
 
     # Acknowledging closes it, recorded with who and when, and audited.
     department_warning = next(w for w in serious if w.recipient == "department")
-    officer = Principal(
-        "user:officer", kind="user", role="data_officer", department_id=market
-    )
+    officer = Principal("user:officer", kind="user", role="data_officer", department_id=market)
     closed = acknowledge(session, officer, department_warning.id, "已约谈企业")
     session.commit()
     assert closed.state == "closed" and closed.closed_by == "user:officer"
-    assert session.execute(
-        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "warning.closed")
-    ).scalar_one() == 1
+    assert (
+        session.execute(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "warning.closed")
+        ).scalar_one()
+        == 1
+    )
     with pytest.raises(TransitionError, match="已确认关闭"):
         acknowledge(session, officer, department_warning.id)
     # Another department's officer does not see it, and cannot close the office's.
@@ -115,7 +119,10 @@ def test_a_serious_penalty_warns_the_company_its_department_and_the_office_once(
 def test_an_auditor_reads_warnings_but_cannot_close_them(session: Session, tmp_path: Path) -> None:
     departments(session)
     ingest_file(
-        session, "admin_penalty", write_csv(tmp_path / "p.csv", [serious_row(1)]), actor=ACTOR,
+        session,
+        "admin_penalty",
+        write_csv(tmp_path / "p.csv", [serious_row(1)]),
+        actor=ACTOR,
         today=TODAY,
     )
     session.commit()

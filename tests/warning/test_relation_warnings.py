@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "graph"))
-from graph_files import COMPANY, PERSON_ID, holding_row, officer_row, write_rows  # noqa: E402
+from graph_files import COMPANY, PERSON_ID, holding_row, officer_row, write_rows
+from helpers import AUTHORITY
 
-from helpers import AUTHORITY  # noqa: E402
-from xinyong.accounts.service import create_department  # noqa: E402
-from xinyong.audit.log import Actor  # noqa: E402
-from xinyong.ingest.pipeline import ingest_file, ingest_rows  # noqa: E402
-from xinyong.warning.models import CreditWarning  # noqa: E402
+from xinyong.accounts.service import create_department
+from xinyong.audit.log import Actor
+from xinyong.ingest.pipeline import ingest_file, ingest_rows
+from xinyong.warning.models import CreditWarning
 
 TODAY = date(2026, 11, 22)
 ACTOR = Actor("cli:test")

@@ -19,11 +19,11 @@ from xinyong.api.routers import (
     catalog,
     checks,
     evaluation,
-    monitoring,
     gateway,
     graph,
     health,
     ingest,
+    monitoring,
     services,
     subjects,
 )

@@ -8,13 +8,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from xinyong.monitoring.compute import (
-    MonitoringError,
-    Month,
-    _params,
-    parse_month,
-    part_sql,
-)
+from xinyong.monitoring.compute import MonitoringError, parse_month, part_sql, sql_params
 from xinyong.monitoring.followups import list_followups
 from xinyong.monitoring.models import MonitoringRow, MonitoringValue
 from xinyong.monitoring.registry import Indicator, indicators_for
@@ -60,9 +54,7 @@ DETAILS: dict[str, str] = {
     "joint_tasks": (
         "SELECT t.id, t.implementer, t.measure, t.due_date, t.state FROM joint_tasks t"
     ),
-    "credit_checks": (
-        "SELECT c.id, c.caller, c.matter, c.hits, c.created_at FROM credit_checks c"
-    ),
+    "credit_checks": ("SELECT c.id, c.caller, c.matter, c.hits, c.created_at FROM credit_checks c"),
 }
 _ALIAS = {
     "records": "r",
@@ -121,11 +113,11 @@ def board(session: Session, actor: Principal, raw_month: str) -> dict[str, Any]:
                 "denominator": now.denominator if now else None,
                 "computed": now is not None,
                 "previous": before.value if before else None,
-                "meets_target": None if not now or now.value is None or ind.target is None
+                "meets_target": None
+                if not now or now.value is None or ind.target is None
                 else not ind.misses(now.value),
                 "series": [
-                    by_key[(ind.code, m)].value if (ind.code, m) in by_key else None
-                    for m in months
+                    by_key[(ind.code, m)].value if (ind.code, m) in by_key else None for m in months
                 ],
             }
         )
@@ -156,7 +148,9 @@ def drill(
     except KeyError:
         raise MonitoringError(f"监测指标（indicator）“{code}”不存在") from None
     if part not in PARTS:
-        raise MonitoringError(f"部分（part）“{part}”不存在，可选：numerator（分子）、denominator（分母）")
+        raise MonitoringError(
+            f"部分（part）“{part}”不存在，可选：numerator（分子）、denominator（分母）"
+        )
     spec = indicator.numerator if part == "numerator" else indicator.denominator
     if spec is None:
         raise MonitoringError(f"指标“{indicator.name}”没有{PARTS[part]}")
@@ -176,9 +170,8 @@ def drill(
         )
         total = len(ids)
     else:  # a population: listed by running its query again
-        params = _params(session, month)
-        sql = part_sql(spec).replace("SELECT ", "SELECT ", 1)
-        ids = [str(r[0]) for r in session.execute(text(sql), params)]
+        params = sql_params(session, month)
+        ids = [str(r[0]) for r in session.execute(text(part_sql(spec)), params)]
         total = len(ids)
     rows = _details(session, table, ids[:limit])
     count = value.numerator if part == "numerator" else value.denominator
@@ -227,5 +220,3 @@ def series(session: Session, actor: Principal, code: str, raw_month: str) -> dic
             return {"month": answer["month"], "months": answer["months"], **row}
     raise MonitoringError(f"监测指标（indicator）“{code}”不存在")
 
-
-__all__ = ["Month", "board", "drill", "series"]

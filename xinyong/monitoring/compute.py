@@ -60,11 +60,13 @@ def parse_month(raw: str) -> Month:
         year, month = (int(p) for p in raw.strip().split("-"))
         start = date(year, month, 1)
     except ValueError:
-        raise MonitoringError(f"月份（month）“{raw}”不是 YYYY-MM 格式的月份，例如 2026-11") from None
+        raise MonitoringError(
+            f"月份（month）“{raw}”不是 YYYY-MM 格式的月份，例如 2026-11"
+        ) from None
     return Month(start.strftime("%Y-%m"), start, add_months(start, 1))
 
 
-def _params(session: Session, month: Month) -> dict[str, Any]:
+def sql_params(session: Session, month: Month) -> dict[str, Any]:
     values = {"start": month.start, "next": month.next, "last": month.last}
     if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
         return {k: v.isoformat() for k, v in values.items()}
@@ -117,8 +119,12 @@ def part_sql(part: Part, count_only: bool = False, extra: tuple[str, ...] = ()) 
     key = f"{table}.{TABLES[table]}"
     if count_only:
         return f"SELECT count(*) FROM {table} WHERE {part.where or 'TRUE'}"
-    columns = [f"{key} AS id", f"{table}.{part.department} AS department_id" if part.department
-               else "NULL AS department_id"]
+    columns = [
+        f"{key} AS id",
+        f"{table}.{part.department} AS department_id"
+        if part.department
+        else "NULL AS department_id",
+    ]
     if isinstance(part.amount, str):
         columns.append(f"{part.amount} AS amount")
     columns += [f"{table}.{c} AS c_{c}" for c in dict.fromkeys([*part.columns, *extra])]
@@ -132,9 +138,11 @@ def read_part(
     result = session.execute(text(part_sql(part, extra=extra)), params)
     names = list(result.keys())
     rows = result.all()
-    frame = pl.DataFrame(
-        [list(r) for r in rows], schema=names, orient="row", infer_schema_length=None
-    ) if rows else pl.DataFrame({n: [] for n in names})
+    frame = (
+        pl.DataFrame([list(r) for r in rows], schema=names, orient="row", infer_schema_length=None)
+        if rows
+        else pl.DataFrame({n: [] for n in names})
+    )
     frame = frame.with_columns(
         pl.col("id").cast(pl.String), pl.col("department_id").cast(pl.Int64, strict=False)
     )
@@ -159,7 +167,9 @@ class Outcome:
     seconds: float = 0.0
 
 
-def value_of(kind: str, num: pl.DataFrame, den: pl.DataFrame | None, den_count: int) -> float | None:
+def value_of(
+    kind: str, num: pl.DataFrame, den: pl.DataFrame | None, den_count: int
+) -> float | None:
     if kind == "count":
         return float(num.height)
     if kind == "average":
@@ -175,7 +185,7 @@ def value_of(kind: str, num: pl.DataFrame, den: pl.DataFrame | None, den_count: 
 def evaluate(session: Session, indicator: Indicator, month: Month) -> Outcome:
     """One indicator's value and rows for ``month`` (nothing written)."""
     started = time.perf_counter()
-    params = _params(session, month)
+    params = sql_params(session, month)
     den: pl.DataFrame | None = None
     den_count = 0
     frames: dict[str, pl.DataFrame] = {}
@@ -270,7 +280,8 @@ def compute_month(
                 "denominator": outcome.denominator,
                 "target": indicator.target,
                 "direction": indicator.direction,
-                "meets_target": None if outcome.value is None or indicator.target is None
+                "meets_target": None
+                if outcome.value is None or indicator.target is None
                 else not indicator.misses(outcome.value),
                 "seconds": outcome.seconds,
             }

@@ -60,7 +60,8 @@ def _stored_by_department(session: Session, value_id: int) -> dict[str, Counter[
     )
     found: dict[str, Counter[int]] = {"numerator": Counter(), "denominator": Counter()}
     for part, dept, n in rows:
-        found[part][int(dept)] = int(n)
+        if dept is not None:
+            found[part][int(dept)] = int(n)
     return found
 
 
@@ -110,7 +111,11 @@ def _task(
 
 
 def open_followups(
-    session: Session, version: IndicatorVersion, indicator: Indicator, month: Month, outcome: Outcome
+    session: Session,
+    version: IndicatorVersion,
+    indicator: Indicator,
+    month: Month,
+    outcome: Outcome,
 ) -> int:
     previous = session.execute(
         select(MonitoringValue).where(
@@ -208,4 +213,3 @@ def advance(
     if target == "done":
         task.closed_at = utcnow()
     return task
-

@@ -143,7 +143,9 @@ def _check_part(part: Part, where: str) -> None:
     texts = [part.where or ""] + ([part.amount] if isinstance(part.amount, str) else [])
     for sql in texts:
         if _FORBIDDEN.search(sql):
-            raise ValueError(f"{where} 的条件只能是查询条件，不能含语句分隔符、注释或修改语句：{sql}")
+            raise ValueError(
+                f"{where} 的条件只能是查询条件，不能含语句分隔符、注释或修改语句：{sql}"
+            )
 
 
 def _check(version: IndicatorVersion) -> None:
@@ -164,8 +166,9 @@ def _check(version: IndicatorVersion) -> None:
             raise ValueError(f"{where} 的分子已有自己的行（from），检查（check）只用于分母的行")
         if ind.kind == "average" and not isinstance(ind.numerator.amount, Amount):
             raise ValueError(f"{where} 为平均值（average），分子须给出计量（amount）")
-        if ind.kind == "sum_ratio" and not (ind.numerator.amount and ind.denominator
-                                            and ind.denominator.amount):
+        if ind.kind == "sum_ratio" and not (
+            ind.numerator.amount and ind.denominator and ind.denominator.amount
+        ):
             raise ValueError(f"{where} 为合计比率（sum_ratio），分子和分母须给出计量（amount）")
         for label, part in (("分子", ind.numerator), ("分母", ind.denominator)):
             if part is not None:

@@ -56,7 +56,9 @@ def districts() -> dict[str, str]:
     """Every district code the platform knows, with its name."""
     raw = yaml.safe_load((HERE / "districts.yaml").read_text(encoding="utf-8"))
     return {
-        str(code): name for city in raw["cities"].values() for code, name in city["districts"].items()
+        str(code): name
+        for city in raw["cities"].values()
+        for code, name in city["districts"].items()
     }
 
 

@@ -47,7 +47,14 @@ KIND_LABELS = {
     "natural_person": "自然人",
 }
 # Enterprise age bands in years (ES_SXY 企业年龄分析): lower bound inclusive.
-AGE_BANDS = ((0, "3年以下"), (3, "3-5年"), (5, "5-10年"), (10, "10-20年"), (20, "20-30年"), (30, "30年以上"))
+AGE_BANDS = (
+    (0, "3年以下"),
+    (3, "3-5年"),
+    (5, "5-10年"),
+    (10, "10-20年"),
+    (20, "20-30年"),
+    (30, "30年以上"),
+)
 MAX_MONTHS = 60
 
 
@@ -229,7 +236,9 @@ def trend(
         "dimension_label": DIMENSIONS[dimension],
         "months": months,
         "series": [s.__dict__ for s in series],
-        "change_rule": f"当月数值不少于 {min_count} 且高于此前 {baseline} 个月均值加 {sigmas:g} 倍标准差",
+        "change_rule": (
+            f"当月数值不少于 {min_count} 且高于此前 {baseline} 个月均值加 {sigmas:g} 倍标准差"
+        ),
     }
 
 

@@ -17,7 +17,6 @@ from xinyong.evaluation.tables import GradeChange
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 from xinyong.trends.series import baseline_of, label_of, month_of, months_until, surges
-from xinyong.warning.models import CreditWarning
 from xinyong.warning.events import (
     CATCH_UP_DAYS,
     annual_report_drafts,
@@ -26,6 +25,7 @@ from xinyong.warning.events import (
     read_rows,
     record_drafts,
 )
+from xinyong.warning.models import CreditWarning
 from xinyong.warning.registry import (
     GradeDropWhen,
     GroupSurgeWhen,
@@ -48,15 +48,13 @@ def _record_condition(version: RuleVersion, today: date) -> ColumnElement[bool]:
     for rule in version.rules:
         when = rule.when
         if isinstance(when, RecordWhen):
-            part = Record.item.in_(rule.items)
+            part: ColumnElement[bool] = Record.item.in_(rule.items)
             if when.severity:
                 part = and_(part, Record.severity == when.severity)
             parts.append(part)
         elif isinstance(when, LicenceWhen):
             horizon = today + timedelta(days=when.within_days)
-            parts.append(
-                and_(Record.item.in_(rule.items), Record.valid_to.between(today, horizon))
-            )
+            parts.append(and_(Record.item.in_(rule.items), Record.valid_to.between(today, horizon)))
         elif when.kind == "controller_listed":
             parts.append(and_(Record.item.in_(rule.items), Subject.kind == NATURAL_PERSON))
     return or_(*parts) if parts else false()
@@ -150,8 +148,10 @@ def surge_drafts(session: Session, version: RuleVersion, today: date) -> list[Dr
         assert isinstance(when, GroupSurgeWhen)
         months = months_until(last, when.baseline_months + 1)
         for dimension in when.groups:
-            column = func.substr(Subject.industry, 1, 1) if dimension == "industry" else (
-                Subject.district
+            column = (
+                func.substr(Subject.industry, 1, 1)
+                if dimension == "industry"
+                else (Subject.district)
             )
             month = month_of(session, Record.decision_date)
             statement = (
@@ -171,10 +171,9 @@ def surge_drafts(session: Session, version: RuleVersion, today: date) -> list[Dr
                 counts.setdefault(group, Counter())[m] = int(n)
             for group, by_month in sorted(counts.items()):
                 values = [by_month.get(m, 0) for m in months]
-                if not surges(values, when.baseline_months, when.sigmas, when.min_count)[-1:] == [
-                    len(values) - 1
-                ]:
-                    continue
+                found = surges(values, when.baseline_months, when.sigmas, when.min_count)
+                if not found or found[-1] != len(values) - 1:
+                    continue  # the last full month is not a surge
                 mean, sd = baseline_of(values[:-1])
                 drafts.append(
                     Draft(

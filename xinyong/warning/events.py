@@ -153,7 +153,7 @@ def record_drafts(
 
 
 def licence_drafts(session: Session, version: RuleVersion, today: date) -> list[Draft]:
-    drafts = []
+    drafts: list[Draft] = []
     for rule in version.of_kind("licence_expiring"):
         assert isinstance(rule.when, LicenceWhen)
         horizon = today + timedelta(days=rule.when.within_days)

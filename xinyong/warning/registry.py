@@ -98,9 +98,7 @@ VALUES: dict[str, frozenset[str]] = {
     "publicity_ended": frozenset({"subject", "document", "minimum_end"}),
     "grade_drop": frozenset({"subject", "model", "old_grade", "grade", "valid_from"}),
     "group_surge": frozenset({"group", "month", "count", "baseline_months", "mean", "sd"}),
-    "controller_listed": frozenset(
-        {"subject", "role", "person", "decision_date", "item", "path"}
-    ),
+    "controller_listed": frozenset({"subject", "role", "person", "decision_date", "item", "path"}),
 }
 FAMILY_OF_KIND = {
     "record": "event",
@@ -155,7 +153,9 @@ def _check(version: RuleVersion) -> None:
         if not rule.basis.strip():
             raise ValueError(f"{where} 未注明法律或政策依据（basis）")
         if FAMILY_OF_KIND[rule.when.kind] != rule.family:
-            raise ValueError(f"{where}：{rule.when.kind} 属于{FAMILIES[FAMILY_OF_KIND[rule.when.kind]]}")
+            raise ValueError(
+                f"{where}：{rule.when.kind} 属于{FAMILIES[FAMILY_OF_KIND[rule.when.kind]]}"
+            )
         for item in rule.items:
             if item not in catalog.items:
                 raise ValueError(f"{where} 引用了不存在的目录项“{item}”")

@@ -62,7 +62,9 @@ def dedup_key(rule: str, subject: str, cause: str, recipient: str, department: s
 def credit_offices(session: Session) -> list[int]:
     return list(
         session.execute(
-            select(Department.id).where(Department.is_credit_office.is_(True)).order_by(Department.id)
+            select(Department.id)
+            .where(Department.is_credit_office.is_(True))
+            .order_by(Department.id)
         ).scalars()
     )
 
@@ -71,9 +73,7 @@ def _reason(rule: Rule, values: dict[str, Any]) -> str:
     return rule.reason.format_map({k: "" if v is None else v for k, v in values.items()})
 
 
-def _rows(
-    draft: Draft, version: RuleVersion, offices: list[int], now: Any
-) -> list[dict[str, Any]]:
+def _rows(draft: Draft, version: RuleVersion, offices: list[int], now: Any) -> list[dict[str, Any]]:
     rule = draft.rule
     targets: list[tuple[str, int | None]] = []
     for recipient in rule.recipients:
@@ -84,7 +84,8 @@ def _rows(
             if draft.department_id is not None:
                 targets.append((recipient, draft.department_id))
         else:
-            targets.extend((recipient, office) for office in offices or [None])
+            chosen: list[int | None] = list(offices) or [None]
+            targets.extend((recipient, office) for office in chosen)
     reason = _reason(rule, draft.values)
     subject = str(draft.subject_id) if draft.subject_id is not None else ":".join(draft.group or ())
     return [

@@ -34,14 +34,19 @@ _WARNING: dict[str, Any] = {
     "family": "event",
     "family_label": "事件预警",
     "level": "红",
-    "subject": {"name": "示范市鸿泰贸易有限公司", "code": "914405007080295548", "kind": "enterprise"},
+    "subject": {
+        "name": "示范市鸿泰贸易有限公司",
+        "code": "914405007080295548",
+        "kind": "enterprise",
+    },
     "group": None,
     "recipient": "department",
     "recipient_label": "监管部门",
     "department_id": 2,
     "reason": "示范市鸿泰贸易有限公司于2026-11-20被示范市市场监督管理局作出严重违法行政处罚"
     "（示市监罚〔2026〕30号），请依法整改并关注信用修复条件",
-    "basis": "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》（国办发〔2020〕49号）",
+    "basis": "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》"
+    "（国办发〔2020〕49号）",
     "evidence": {"records": [1201], "item": "admin_penalty"},
     "state": "open",
     "created_at": "2026-11-22T08:00:01",
@@ -222,16 +227,18 @@ def download(rows: list[dict[str, Any]], name: str, format: str) -> Response:
     )
 
 
-_BOARD_ROW = {
+_BOARD_ROW: dict[str, Any] = {
     "code": "penalty_publicity_timeliness",
     "name": "行政处罚信息7个工作日内公示率",
     "group": "双公示",
-    "formula": "当月作出的行政处罚中，自决定之日起7个工作日内上网公示的条数 ÷ 当月作出的行政处罚条数",
+    "formula": "当月作出的行政处罚中，自决定之日起7个工作日内上网公示的条数"
+    " ÷ 当月作出的行政处罚条数",
     "kind": "ratio",
     "direction": "higher",
     "target": 1.0,
     "responsible": "各行政处罚部门",
-    "basis": "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》（国办发〔2020〕49号）",
+    "basis": "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》"
+    "（国办发〔2020〕49号）",
     "value": 0.5,
     "numerator": 2,
     "denominator": 4,
@@ -311,14 +318,12 @@ class ComputeOut(BaseModel):
     seconds: float
 
 
-@router.post(
-    "/monitoring/{month}/compute", response_model=ComputeOut, summary="计算某月的监测指标"
-)
+@router.post("/monitoring/{month}/compute", response_model=ComputeOut, summary="计算某月的监测指标")
 def monitoring_compute(
     month: str, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
     authorize(caller, "monitoring.compute")
-    return _run(db, compute_month, caller, month)  # type: ignore[no-any-return]
+    return _run(db, compute_month, caller, month)
 
 
 class DrillOut(BaseModel):
@@ -326,7 +331,10 @@ class DrillOut(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "indicator": {"code": "penalty_publicity_timeliness", "name": "行政处罚信息7个工作日内公示率"},
+                    "indicator": {
+                        "code": "penalty_publicity_timeliness",
+                        "name": "行政处罚信息7个工作日内公示率",
+                    },
                     "month": "2026-11",
                     "part": "denominator",
                     "part_label": "分母",
@@ -401,7 +409,8 @@ class FollowupOut(BaseModel):
                     "month": "2026-11",
                     "department": "示范市市场监督管理局",
                     "department_id": 2,
-                    "reason": "2026-11“行政处罚信息7个工作日内公示率”为 33.33%（1/3），未达到目标值 100.00%",
+                    "reason": "2026-11“行政处罚信息7个工作日内公示率”为 33.33%（1/3），"
+                    "未达到目标值 100.00%",
                     "state": "done",
                     "state_label": "已完成",
                     "due_date": "2026-12-22",
@@ -425,9 +434,7 @@ class FollowupOut(BaseModel):
     closed_at: str | None
 
 
-@router.get(
-    "/monitoring-followups", response_model=list[FollowupOut], summary="监测指标跟进任务"
-)
+@router.get("/monitoring-followups", response_model=list[FollowupOut], summary="监测指标跟进任务")
 def followups(
     month: str | None = Query(None, max_length=7),
     open_only: bool = Query(False, alias="open"),
@@ -437,9 +444,7 @@ def followups(
     return list_followups(db, caller, month, open_only)
 
 
-@router.post(
-    "/monitoring-followups/{task_id}", response_model=FollowupOut, summary="推进跟进任务"
-)
+@router.post("/monitoring-followups/{task_id}", response_model=FollowupOut, summary="推进跟进任务")
 def followup_advance(
     task_id: Id,
     body: FollowupIn,

@@ -47,7 +47,9 @@ def upgrade() -> None:
         sa.Column("closed_by", sa.String(length=120), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["department_id"], ["departments.id"], name=op.f("fk_warnings_department_id_departments")
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_warnings_department_id_departments"),
         ),
         sa.ForeignKeyConstraint(
             ["subject_id"], ["subjects.id"], name=op.f("fk_warnings_subject_id_subjects")
@@ -106,9 +108,7 @@ def upgrade() -> None:
             name=op.f("fk_monitoring_followups_department_id_departments"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_monitoring_followups")),
-        sa.UniqueConstraint(
-            "indicator", "month", "department", name="uq_monitoring_followups_key"
-        ),
+        sa.UniqueConstraint("indicator", "month", "department", name="uq_monitoring_followups_key"),
     )
     op.create_index("ix_monitoring_followups_state", "monitoring_followups", ["state"])
 
