@@ -36,13 +36,13 @@ from sqlalchemy import create_engine, text
 os.environ.setdefault("XINYONG_SECRET_KEY", "bench-secret")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from evaluation import PG_SERVER, load  # noqa: E402  (bench/evaluation.py's generator)
+from evaluation import PG_SERVER, load
 
-from xinyong.audit.log import Actor  # noqa: E402
-from xinyong.db.engine import make_engine, session_scope  # noqa: E402
-from xinyong.monitoring.compute import compute_month  # noqa: E402
-from xinyong.subjects.classify import classify_subjects  # noqa: E402
-from xinyong.warning.detect import run_warnings  # noqa: E402
+from xinyong.audit.log import Actor
+from xinyong.db.engine import make_engine, session_scope
+from xinyong.monitoring.compute import compute_month
+from xinyong.subjects.classify import classify_subjects
+from xinyong.warning.detect import run_warnings
 
 TODAY = date(2026, 11, 22)
 OPERATOR = Actor("cli:bench")

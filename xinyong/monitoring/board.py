@@ -219,4 +219,3 @@ def series(session: Session, actor: Principal, code: str, raw_month: str) -> dic
         if row["code"] == code:
             return {"month": answer["month"], "months": answer["months"], **row}
     raise MonitoringError(f"监测指标（indicator）“{code}”不存在")
-
