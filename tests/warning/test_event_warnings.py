@@ -20,6 +20,7 @@ from xinyong.ingest.pipeline import ingest_file, ingest_rows
 from xinyong.permissions import PermissionDenied
 from xinyong.permissions.policy import Principal
 from xinyong.records.models import Record
+from xinyong.warning.detect import run_warnings
 from xinyong.warning.models import CreditWarning
 from xinyong.warning.service import WarningError, acknowledge, list_warnings
 from xinyong.workflow import TransitionError
@@ -114,6 +115,8 @@ def test_a_serious_penalty_warns_the_company_its_department_and_the_office_once(
     session.commit()
     assert again.unchanged == 1 and again.warnings == 0
     assert len(warnings(session)) == len(found)
+    # The daily run looks at the day's records again and finds them already warned about.
+    assert run_warnings(session, TODAY)["by_rule"].get("serious_penalty", 0) == 0
 
 
 def test_an_auditor_reads_warnings_but_cannot_close_them(session: Session, tmp_path: Path) -> None:
