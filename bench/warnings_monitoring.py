@@ -121,7 +121,15 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--recent", type=float, default=0.01)
     parser.add_argument("--month", default="2024-06")
+    parser.add_argument(
+        "--reuse", help="an SQLite database an earlier run generated (skips the load)"
+    )
     args = parser.parse_args()
+    if args.reuse:
+        url = f"sqlite:///{args.reuse}"
+        nightly(url)
+        monitoring(url, args.month)
+        return
     if args.db == "postgresql":
         name = f"xinyong_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")

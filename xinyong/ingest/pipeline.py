@@ -642,12 +642,12 @@ def _run(
                 progress(staged.rows)
     batch.file_hash = digest()
     result = run.finish(rejected_dir, started)
+    # Event and relation warnings of the batch's records, committed with them.
+    result.warnings = warn_batch(session, item.code, batch.id, since_id, run.today)
     regrade_subjects(
         session, run.changed, f"数据报送批次 {batch.id}（{item.name}）", item=item.code
     )
     refresh_graph(session, item.code, batch.id)  # edges of shareholder/personnel records
-    # Event and relation warnings of the batch's records, committed with them.
-    result.warnings = warn_batch(session, item.code, batch.id, since_id, run.today)
     record_event(
         session,
         actor,

@@ -119,11 +119,13 @@ def raise_drafts(session: Session, version: RuleVersion, drafts: list[Draft]) ->
     rows = [row for d in drafts for row in _rows(d, version, offices, now)]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    before = session.execute(select(func.count()).select_from(CreditWarning)).scalar_one()
+    table = CreditWarning.__table__
+    before = session.execute(select(func.count()).select_from(table)).scalar_one()
+    connection = session.connection()  # Core, not the ORM's bulk path: many rows, no objects
     for start in range(0, len(rows), INSERT_CHUNK):
-        statement = insert(CreditWarning).on_conflict_do_nothing(index_elements=["dedup_key"])
-        session.execute(statement, rows[start : start + INSERT_CHUNK])
-    after = session.execute(select(func.count()).select_from(CreditWarning)).scalar_one()
+        statement = insert(table).on_conflict_do_nothing(index_elements=["dedup_key"])
+        connection.execute(statement, rows[start : start + INSERT_CHUNK])
+    after = session.execute(select(func.count()).select_from(table)).scalar_one()
     return int(after - before)
 
 
