@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import Department
 from xinyong.audit.log import Actor, record_event
 from xinyong.clock import utcnow
+from xinyong.db.base import Base
 from xinyong.permissions import authorize
 from xinyong.permissions.policy import Principal
 from xinyong.subjects.models import Subject
@@ -119,7 +120,7 @@ def raise_drafts(session: Session, version: RuleVersion, drafts: list[Draft]) ->
     rows = [row for d in drafts for row in _rows(d, version, offices, now)]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = CreditWarning.__table__
+    table = Base.metadata.tables["warnings"]
     before = session.execute(select(func.count()).select_from(table)).scalar_one()
     connection = session.connection()  # Core, not the ORM's bulk path: many rows, no objects
     for start in range(0, len(rows), INSERT_CHUNK):
