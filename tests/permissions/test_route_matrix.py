@@ -75,6 +75,14 @@ EXPECTED: dict[str, frozenset[str]] = {
         {"ingest", "admin_key", "admin", "reviewer", "officer", "other_officer"}
     ),
     "exchange.manage": DECIDERS,
+    "warning.read": STAFF_USERS | {"admin_key"},
+    "trend.read": STAFF_USERS | {"admin_key"},
+    "monitoring.read": STAFF_USERS | {"admin_key"},
+    "warning.handle": frozenset({"admin_key", "admin", "reviewer", "officer", "other_officer"}),
+    "monitoring.followup": frozenset(
+        {"admin_key", "admin", "reviewer", "officer", "other_officer"}
+    ),
+    "monitoring.compute": DECIDERS,
     "records.ingest": frozenset({"ingest", "admin_key", "admin", "officer", "other_officer"}),
     "batch.read_rejected": frozenset(
         {"ingest", "admin_key", "admin", "auditor", "officer", "other_officer"}
@@ -118,6 +126,7 @@ PATH_VALUES = {
     "code": "black_list",
     "job_id": "0123456789abcdef0123456789abcdef",
     "tracking_code": "YY20261122000001",
+    "month": "2026-10",
 }
 MULTIPART = {
     "POST /api/v1/checks/bulk",

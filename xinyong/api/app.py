@@ -24,6 +24,7 @@ from xinyong.api.routers import (
     graph,
     health,
     ingest,
+    monitoring,
     ops,
     reports,
     services,
@@ -107,6 +108,7 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     app.include_router(evaluation.router, dependencies=gated)
     app.include_router(exchange.router, dependencies=gated)
     app.include_router(reports.router, dependencies=gated)
+    app.include_router(monitoring.router, dependencies=gated)
     app.include_router(gateway.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
@@ -134,6 +136,9 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     from xinyong.workbench.reports import router as reports_screen_router
 
     app.include_router(reports_screen_router, dependencies=gated)
+    from xinyong.workbench.monitoring import router as monitoring_screens
+
+    app.include_router(monitoring_screens, dependencies=gated)
 
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:

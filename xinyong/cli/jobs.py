@@ -40,5 +40,12 @@ def _print(report: JobReport) -> None:
         click.echo(f"超期未办结的异议：{'、'.join(report.overdue_objections)}")
     if report.overdue_repairs:
         click.echo(f"超期未审核的修复申请：{'、'.join(report.overdue_repairs)}")
+    if report.classified:
+        click.echo(f"行业和区县有变化的主体：{report.classified}个")
+    if report.warnings.get("new"):
+        by_rule = "、".join(f"{k} {v}条" for k, v in report.warnings["by_rule"].items())
+        click.echo(f"新的信用预警：{report.warnings['new']}条（{by_rule}）")
+    if report.monitoring_month:
+        click.echo(f"已计算 {report.monitoring_month} 的城市信用监测指标")
     if report.checkpoint:
         click.echo(f"审计日志检查点：{report.checkpoint}")

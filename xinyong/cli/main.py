@@ -21,6 +21,7 @@ from xinyong.cli import (
     graph,
     ingest,
     jobs,
+    monitoring,
     publicity,
     quality,
     repair,
@@ -69,6 +70,9 @@ cli.add_command(audit.audit)
 cli.add_command(ingest.ingest)
 cli.add_command(quality.quality)
 cli.add_command(jobs.jobs)
+cli.add_command(monitoring.monitoring)
+cli.add_command(monitoring.warnings)
+cli.add_command(monitoring.subjects)
 cli.add_command(publicity.publicity)
 cli.add_command(repair.repair)
 cli.add_command(reports.reports)

@@ -10,6 +10,7 @@ from xinyong.graph import models as graph_models
 from xinyong.ingest import models as ingest_models
 from xinyong.lists import models as lists_models
 from xinyong.measures import models as measures_models
+from xinyong.monitoring import models as monitoring_models
 from xinyong.news import models as news_models
 from xinyong.objections import models as objections_models
 from xinyong.privacy import models as privacy_models
@@ -19,6 +20,7 @@ from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
 from xinyong.reports import models as reports_models
 from xinyong.subjects import models as subjects_models
+from xinyong.warning import models as warning_models
 from xinyong.workflow import WorkflowEvent
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "ingest_models",
     "lists_models",
     "measures_models",
+    "monitoring_models",
     "news_models",
     "objections_models",
     "privacy_models",
@@ -42,4 +45,5 @@ __all__ = [
     "repair_models",
     "reports_models",
     "subjects_models",
+    "warning_models",
 ]

@@ -38,6 +38,7 @@ from xinyong.records.store import (
     subject_key_of,
     write_versions,
 )
+from xinyong.subjects.classify import classify_subjects
 from xinyong.subjects.models import Subject, SubjectName
 from xinyong.subjects.service import person_columns
 
@@ -404,6 +405,7 @@ def build_city(
     records += builder.load_ownership(owners, planned)
     government, government_records = load_government(builder)
     records += government_records
+    classify_subjects(session)  # industry and district from the registration records
     seconds = (datetime.now() - started).total_seconds()
     result = DemoResult(len(builder.departments), len(people) + government, records, seconds)
     record_event(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from xinyong.demo import vocabulary as v
 from xinyong.publicity.periods import add_months
 
 
@@ -151,6 +152,13 @@ def license_(
     )
 
 
+def industry_for(s: DemoSubject) -> str:
+    """A GB/T 4754 class fitting the subject's kind, chosen by its code (the random stream that
+    makes the rest of the city stays the same)."""
+    codes = v.INDUSTRY_CODES.get(s.kind, ("S9620",))
+    return codes[sum(map(ord, s.uscc or s.name)) % len(codes)]
+
+
 def registration(
     rng: random.Random, s: DemoSubject, d: DemoDepartment, decided: date
 ) -> dict[str, Any]:
@@ -172,6 +180,7 @@ def registration(
         else kinds.get(s.kind, "其他组织"),
         "DJ_FDDBR": s.legal_rep,
         "DJ_ZCZB": str(rng.choice((10, 50, 100, 200, 500, 1000, 3000))),
+        "DJ_HYDM": industry_for(s),
         "DJ_CLRQ": decided.isoformat(),
         "DJ_JYFW": "一般项目：依法须经批准的项目，经相关部门批准后方可开展经营活动。",
         "DJ_ZS": s.address,

@@ -248,3 +248,12 @@ DISTRICTS = (
     ("440523", "南澳县"),
 )
 CITY_REGION = "440500"
+# GB/T 4754-2017 classes by subject kind, for the registration records (industry code).
+INDUSTRY_CODES = {
+    "enterprise": ("F5212", "C1713", "C3311", "E4701", "G5430", "I6510", "K7010", "L7212", "M7320"),
+    "individual_business": ("F5261", "H6210", "O8010", "O8111", "F5221"),
+    "farmer_cooperative": ("A0141", "A0311", "A0511"),
+    "public_institution": ("P8331", "Q8411", "R8810"),
+    "social_organization": ("S9521", "S9522"),
+    "collective_economic_org": ("S9620",),
+}

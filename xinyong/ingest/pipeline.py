@@ -65,6 +65,7 @@ from xinyong.records.store import (
     prepare_records,
     write_versions,
 )
+from xinyong.warning.detect import last_record_id, warn_batch
 from xinyong.workdays import CalendarGapError, working_days_between
 
 Progress = Callable[[int], None]
@@ -100,6 +101,7 @@ class IngestResult:
     notes: list[str] = field(default_factory=list)
     error_kinds: dict[str, int] = field(default_factory=dict)
     timeliness: dict[str, Any] = field(default_factory=dict)
+    warnings: int = 0  # warnings the batch's records raised (xinyong.warning)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -675,6 +677,7 @@ def _run(
     run = BatchRun(
         session, item, catalog, source, batch, department, publish, today or current_day()
     )
+    since_id = last_record_id(session)  # the batch's records are above it (warnings)
     # SQLite: the WAL is written out while the load runs, and checkpointed after the commit.
     bulk_load_wal(session)
     with closing(_ahead(run.stage, _small_first(chunks), run.main)) as staged_chunks:
@@ -684,6 +687,8 @@ def _run(
                 progress(staged.rows)
     batch.file_hash = digest()
     result = run.finish(rejected_dir, started)
+    # Event and relation warnings of the batch's records, committed with them.
+    result.warnings = warn_batch(session, item.code, batch.id, since_id, run.today)
     regrade_subjects(
         session, run.changed, f"数据报送批次 {batch.id}（{item.name}）", item=item.code
     )

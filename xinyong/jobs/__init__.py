@@ -1,4 +1,6 @@
-"""Scheduled jobs (``xinyong jobs run``): record expiries and report overdue work.
+"""Scheduled jobs (``xinyong jobs run``): record expiries and report overdue work; set the
+subjects' industry and district, run the daily warnings (dated events and trends) and, on
+the first day of a month, compute the city credit monitoring of the month before.
 
 Public reads already filter on publicity periods, so nothing past its period is ever shown;
 the job writes the expiry down (status ``expired``, an audit entry) so that lists and
@@ -9,7 +11,7 @@ checkpoint of the audit log's head outside the database (``xinyong.audit.checkpo
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +21,15 @@ from sqlalchemy.orm import Session
 from xinyong.audit.checkpoints import CheckpointError, write_checkpoint
 from xinyong.audit.log import Actor, record_event
 from xinyong.evaluation.service import due_on, regrade_subjects, run_evaluation
+from xinyong.monitoring.compute import compute_month
 from xinyong.objections.models import Objection
 from xinyong.objections.service import OPEN_STATES
 from xinyong.records.models import Record
 from xinyong.records.public import period_over_condition
 from xinyong.repair.models import RepairApplication
 from xinyong.settings import get_settings
+from xinyong.subjects.classify import classify_subjects
+from xinyong.warning.detect import run_warnings
 
 JOB_ACTOR = Actor("system:jobs")
 
@@ -37,6 +42,9 @@ class JobReport:
     overdue_repairs: list[str] = field(default_factory=list)
     regraded: int = 0  # grades changed by the expiries
     evaluated: list[str] = field(default_factory=list)  # models whose cycle ran today
+    classified: int = 0  # subjects whose industry or district changed
+    warnings: dict[str, Any] = field(default_factory=dict)  # xinyong.warning.detect report
+    monitoring_month: str | None = None  # the month computed (on a month's first day)
     checkpoint: str | None = None  # the checkpoint file written
     checkpoint_error: str | None = None  # why none was written (in Chinese)
 
@@ -73,6 +81,12 @@ def run_jobs(session: Session, today: date, checkpoint_dir: Path | None = None) 
         evaluated = run_evaluation(session, JOB_ACTOR, today, due, "周期评价")
         report.evaluated = [m["model"] for m in evaluated.models]
     report.expired = sum(report.expired_by_item.values())
+    report.classified = classify_subjects(session).changed
+    report.warnings = run_warnings(session, today, JOB_ACTOR)
+    if today.day == 1:
+        month = (today - timedelta(days=1)).strftime("%Y-%m")
+        compute_month(session, JOB_ACTOR, month)
+        report.monitoring_month = month
     report.overdue_objections = list(
         session.execute(
             select(Objection.tracking_code).where(

@@ -82,6 +82,9 @@ _ACTIONS = (
     _a("report.issue", "出具政务版信用报告", REPORT_ISSUERS, READ_SCOPES, writes=True),
     _a("report.person", "向本人出具自然人信用报告", REPORT_ISSUERS, ADMIN_SCOPES, writes=True),
     _a("report.special", "出具专项信用报告", REPORT_ISSUERS, READ_SCOPES, writes=True),
+    _a("warning.read", "查看信用预警", READER_ROLES, ADMIN_SCOPES),
+    _a("trend.read", "查看信用趋势分析", READER_ROLES, ADMIN_SCOPES),
+    _a("monitoring.read", "查看城市信用监测指标", READER_ROLES, ADMIN_SCOPES),
     # -- a department's own data --------------------------------------------------------------
     _a(
         "records.ingest",
@@ -117,6 +120,22 @@ _ACTIONS = (
     _a(
         "conflict.resolve",
         "处理重错码",
+        {"admin", "reviewer", "data_officer"},
+        ADMIN_SCOPES,
+        ownership="own_department",
+        writes=True,
+    ),
+    _a(
+        "warning.handle",
+        "确认处理信用预警",
+        {"admin", "reviewer", "data_officer"},
+        ADMIN_SCOPES,
+        ownership="own_department",
+        writes=True,
+    ),
+    _a(
+        "monitoring.followup",
+        "跟进监测指标整改任务",
         {"admin", "reviewer", "data_officer"},
         ADMIN_SCOPES,
         ownership="own_department",
@@ -162,6 +181,7 @@ _ACTIONS = (
         writes=True,
     ),
     _a("report.revoke", "撤销信用报告", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
+    _a("monitoring.compute", "计算城市信用监测指标", OFFICE_DECIDERS, ADMIN_SCOPES, writes=True),
     # A recognising department's system pushes its list entries as tasks (scope checks).
     _a("joint.initiate", "发起联合奖惩", OFFICE_DECIDERS, {"checks", "admin"}, writes=True),
     _a("article.manage", "管理门户文章", {"admin"}, ADMIN_SCOPES, writes=True),

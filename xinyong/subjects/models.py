@@ -31,6 +31,10 @@ class Subject(Base):
     legal_representative: Mapped[str | None] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(300))
     registered_on: Mapped[date | None] = mapped_column(Date)
+    # GB/T 4754-2017 industry code (section letter and up to four digits, e.g. ``F5212``) from
+    # the registration data, and the county-level district code (xinyong.subjects.classify).
+    industry: Mapped[str | None] = mapped_column(String(5), index=True)
+    district: Mapped[str | None] = mapped_column(String(6), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

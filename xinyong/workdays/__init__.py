@@ -33,6 +33,12 @@ def _index() -> tuple[date, list[int]]:
     return first, running
 
 
+def calendar_index() -> tuple[date, list[int]]:
+    """The first covered day and the running count of working days up to each covered day
+    (vectorised counting: working days between two days are a difference of two entries)."""
+    return _index()
+
+
 def _position(day: date) -> int:
     first, running = _index()
     offset = (day - first).days

@@ -29,6 +29,8 @@ STATE_COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "repair": ("repair_applications", "id", "state", ""),
     "list_recognition": ("list_recognitions", "id", "state", ""),
     "publication": ("records", "record_key", "publication_state", " AND is_current"),
+    "warning": ("warnings", "id", "state", ""),
+    "monitoring_followup": ("monitoring_followups", "id", "state", ""),
 }
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.api.deps import Caller, get_caller, get_db
+from xinyong.api.errors import api_router
 from xinyong.api.params import Id
 from xinyong.clock import today, utcnow
 from xinyong.exchange.downward import DownwardError, import_list
@@ -27,7 +28,7 @@ from xinyong.exchange.transport import send_due
 from xinyong.integrity.arrears import government_arrears
 from xinyong.settings import get_settings
 
-router = APIRouter(prefix="/api/v1", tags=["上报交换与政务诚信"])
+router = api_router("上报交换与政务诚信")
 ERRORS = (TargetError, ReceiptError, QueueError, DownwardError)
 
 

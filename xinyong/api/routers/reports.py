@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
+from xinyong.api.errors import api_router
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.reports import service
 from xinyong.reports.domains import domain_book
 from xinyong.reports.service import ReportError, ReportRequest
 
-router = APIRouter(prefix="/api/v1", tags=["信用报告"])
+router = api_router("信用报告")
 
 NUMBER = "20261208093015A7K2M9QX"
 
