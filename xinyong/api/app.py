@@ -23,6 +23,7 @@ from xinyong.api.routers import (
     graph,
     health,
     ingest,
+    lending,
     services,
     subjects,
 )
@@ -97,18 +98,21 @@ def create_app() -> FastAPI:
     app.include_router(services.router, dependencies=gated)
     app.include_router(evaluation.router, dependencies=gated)
     app.include_router(gateway.router, dependencies=gated)
+    app.include_router(lending.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
 
     app.mount("/static/portal", static_files(), name="portal-static")
     app.include_router(portal_router, dependencies=gated)
     from xinyong.portal.grades import router as grades_router
+    from xinyong.portal.me import router as me_router
     from xinyong.portal.pages import router as pages_router
     from xinyong.workbench.routes import LoginRequired
     from xinyong.workbench.routes import router as workbench_router
 
     app.include_router(pages_router, dependencies=gated)
     app.include_router(grades_router, dependencies=gated)
+    app.include_router(me_router, dependencies=gated)
     app.include_router(workbench_router, dependencies=gated)
     from xinyong.workbench.evaluation import router as evaluation_screen_router
     from xinyong.workbench.interface import router as interface_router
@@ -137,6 +141,8 @@ def _refusal(request: Request, exc: PermissionDenied) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
     if isinstance(exc, NotAuthenticated) and path.startswith("/workbench"):
         return RedirectResponse("/workbench/login", status_code=303)
+    if isinstance(exc, NotAuthenticated) and path.startswith("/me"):
+        return RedirectResponse("/me/login", status_code=303)
     from xinyong.workbench.routes import refusal_page
 
     return refusal_page(request, str(exc), exc.status)

@@ -7,6 +7,7 @@ from xinyong.evaluation import tables as evaluation_tables
 from xinyong.gateway import models as gateway_models
 from xinyong.graph import models as graph_models
 from xinyong.ingest import models as ingest_models
+from xinyong.lending import models as lending_models
 from xinyong.lists import models as lists_models
 from xinyong.measures import models as measures_models
 from xinyong.news import models as news_models
@@ -16,6 +17,7 @@ from xinyong.publicity import models as publicity_models
 from xinyong.records import changes as records_changes
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
+from xinyong.selfservice import models as selfservice_models
 from xinyong.subjects import models as subjects_models
 from xinyong.workflow import WorkflowEvent
 
@@ -28,6 +30,7 @@ __all__ = [
     "gateway_models",
     "graph_models",
     "ingest_models",
+    "lending_models",
     "lists_models",
     "measures_models",
     "news_models",
@@ -37,5 +40,6 @@ __all__ = [
     "records_changes",
     "records_models",
     "repair_models",
+    "selfservice_models",
     "subjects_models",
 ]
