@@ -38,6 +38,10 @@ class LendingError(ValueError):
     """A lending request that cannot be done as asked; the message is in Chinese."""
 
 
+class AuthorisationNotFound(LendingError):
+    """No authorisation of that number given to the caller (404)."""
+
+
 def _subject_of(actor: Actor) -> int:
     if not isinstance(actor, Principal) or actor.subject_id is None:
         raise PermissionDenied("须以企业或市民本人账号登录")
@@ -51,6 +55,29 @@ def market_consumer(session: Session, consumer_id: int) -> Consumer:
     if consumer.state != "approved":
         raise LendingError(f"“{consumer.name}”尚未获准接入，不能接受授权")
     return consumer
+
+
+def market_consumers(session: Session) -> list[Consumer]:
+    """The banks and credit agencies a subject may authorise."""
+    return list(
+        session.execute(
+            select(Consumer)
+            .where(Consumer.kind.in_(sorted(MARKET_CONSUMERS)), Consumer.state == "approved")
+            .order_by(Consumer.name)
+        ).scalars()
+    )
+
+
+def offered_items(catalog: Catalog, subject_kind: str) -> list[Any]:
+    """The catalog items a subject of ``subject_kind`` may authorise (not restricted, and
+    about subjects of its kind)."""
+    return [
+        item
+        for item in catalog.items.values()
+        if item.sharing is None
+        and item.openness is not Openness.restricted
+        and subject_kind in {str(getattr(k, "value", k)) for k in item.subject_kinds}
+    ]
 
 
 def check_items(catalog: Catalog, consumer: Consumer, items: list[str]) -> list[str]:
@@ -161,7 +188,7 @@ def authorised_records(
         or not isinstance(actor, Principal)
         or actor.consumer_id != authorisation.consumer_id
     ):
-        raise PermissionDenied(f"没有给予本机构的授权（编号 {authorisation_id}）")
+        raise AuthorisationNotFound(f"没有给予本机构的授权（编号 {authorisation_id}）")
     why = refusal(authorisation, item, today)
     if why is None and actor.items is not None and item not in actor.items:
         why = f"本机构的接入协议不含目录项“{item}”"

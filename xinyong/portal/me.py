@@ -15,7 +15,14 @@ from xinyong.api.params import Id
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.lending import applications as loans
-from xinyong.lending.authorisations import LendingError, grant, own_authorisations, revoke
+from xinyong.lending.authorisations import (
+    LendingError,
+    grant,
+    market_consumers,
+    offered_items,
+    own_authorisations,
+    revoke,
+)
 from xinyong.lending.codes import lending_codes
 from xinyong.permissions import Principal
 from xinyong.portal import csrf
@@ -24,6 +31,7 @@ from xinyong.selfservice import own
 from xinyong.selfservice.signin import (
     SUBJECT_COOKIE,
     SignInError,
+    SignInRefused,
     close_subject_session,
     open_subject_session,
     provider,
@@ -77,7 +85,9 @@ def login(
         account = provider().sign_in(db, kind, form, _ip(request))
     except (SignInError, LoginLocked) as exc:
         db.commit()  # the failure is counted and audited
-        status = 429 if isinstance(exc, LoginLocked) else 401
+        status = (
+            429 if isinstance(exc, LoginLocked) else 401 if isinstance(exc, SignInRefused) else 422
+        )
         values = {"uscc": uscc} if kind == "enterprise" else {}
         return _form(request, "me_login.html", status, kind=kind, error=str(exc), values=values)
     token = open_subject_session(db, account, _ip(request))
@@ -151,6 +161,8 @@ def _own_page(
         authorisations=own_authorisations(db, subject.id, day),
         applications=applications,
         products=loans.products(db),
+        banks=market_consumers(db),
+        offered=offered_items(catalog, subject.kind),
         item_names={code: item.name for code, item in catalog.items.items()},
         error=error,
         notice=notice,

@@ -45,6 +45,10 @@ class SignInError(ValueError):
     """A sign-in or account request that cannot be done; the message is in Chinese."""
 
 
+class SignInRefused(SignInError):
+    """Wrong credentials (counted and audited), as against malformed input."""
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -239,7 +243,7 @@ class BuiltinSignIn:
         if reason is not None:
             throttle.record_failure(session, name, ip, now)
             record_event(session, attempt, "login.failed", "login", name, detail={"reason": reason})
-            raise SignInError(wrong)
+            raise SignInRefused(wrong)
         assert account is not None
         throttle.reset_user(session, name)
         return account

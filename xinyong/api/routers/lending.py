@@ -15,7 +15,11 @@ from xinyong.api.params import Id
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.lending import applications as loans
-from xinyong.lending.authorisations import LendingError, authorised_records
+from xinyong.lending.authorisations import (
+    AuthorisationNotFound,
+    LendingError,
+    authorised_records,
+)
 from xinyong.lending.models import LoanApplication, LoanProduct
 from xinyong.lending.statistics import lending_statistics
 from xinyong.measures.checks import CheckError
@@ -295,7 +299,10 @@ def authorised_read(
     caller: Caller = Depends(get_caller),
     catalog: Catalog = Depends(catalog_dep),
 ) -> dict[str, Any]:
-    shown = authorised_records(db, caller, catalog, authorisation_id, item, today())
+    try:
+        shown = authorised_records(db, caller, catalog, authorisation_id, item, today())
+    except AuthorisationNotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
     db.commit()
     return shown
 
