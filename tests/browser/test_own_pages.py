@@ -76,3 +76,74 @@ def test_the_same_on_a_phone(session: Session, live_server: str, phone: Any) -> 
     _journey(phone, live_server, session)
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375 + 1, "the own page fits the phone's width"
+
+
+def test_a_citizen_sees_its_records_and_reads_and_objects_from_its_page(
+    session: Session, live_server: str, phone: Any
+) -> None:
+    from helpers import staff_headers
+
+    deps.forget_keys()
+    city = lending_city(session)
+    headers = staff_headers(session, ["read"])
+    read = httpx.get(
+        f"{live_server}/api/v1/subjects/{city.resident_id}",
+        params={"purpose": "行政许可审查"},
+        headers=headers,
+    )
+    assert read.status_code == 200
+    phone.goto(f"{live_server}/me/login?kind=citizen")
+    phone.get_by_label("身份证号码").fill(city.resident_id)
+    phone.get_by_label("密码").fill(PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    phone.get_by_role("heading", name="陈小明").wait_for()
+    body = phone.content()
+    assert "示市监罚〔2026〕21号" in body and "不公开" in body  # its own record, not public
+    assert city.resident_id not in body
+    staff_read = phone.get_by_role("row").filter(has_text="行政许可审查")
+    assert "示范市发展和改革局" in staff_read.inner_text()
+    phone.get_by_role("link", name="对此信息提出异议").first.click()
+    assert phone.get_by_label("提出人姓名或单位名称").input_value() == "陈小明"  # filled in
+    phone.get_by_label("具体说明").fill("该处罚决定已被依法撤销")
+    phone.get_by_role("button", name="提交异议").click()
+    assert phone.locator(".code").inner_text().startswith("YY")
+
+
+def test_the_credit_office_sees_the_lending_statistics(
+    session: Session, live_server: str, page: Any
+) -> None:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from xinyong.catalog.registry import get_catalog
+    from xinyong.lending.applications import apply_for_loan
+    from xinyong.selfservice.models import SubjectAccount
+    from xinyong.selfservice.signin import subject_principal
+
+    city = lending_city(session)
+    account = session.execute(
+        select(SubjectAccount).where(SubjectAccount.kind == "enterprise")
+    ).scalar_one()
+    apply_for_loan(
+        session,
+        subject_principal(account, None),
+        get_catalog(),
+        product_id=city.product_id,
+        amount_wan="50",
+        term_months=6,
+        purpose="周转",
+        items=["admin_penalty"],
+        days=10,
+        today=date(2026, 11, 20),
+    )
+    session.commit()
+    page.goto(f"{live_server}/workbench/login")
+    page.get_by_label("用户名").fill("reviewer")
+    page.get_by_label("密码").fill("long-enough-1")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="信易贷").click()
+    page.get_by_role("heading", name="信易贷统计").wait_for()
+    tile = page.locator(".tiles li").filter(has_text="贷款申请")
+    assert tile.locator("b").inner_text() == "1"
+    assert "逾期未受理：0 笔" in page.content()  # due 2026-11-25, today 2026-11-22

@@ -116,9 +116,11 @@ def create_app() -> FastAPI:
     app.include_router(workbench_router, dependencies=gated)
     from xinyong.workbench.evaluation import router as evaluation_screen_router
     from xinyong.workbench.interface import router as interface_router
+    from xinyong.workbench.lending import router as lending_screen_router
 
     app.include_router(interface_router, dependencies=gated)
     app.include_router(evaluation_screen_router, dependencies=gated)
+    app.include_router(lending_screen_router, dependencies=gated)
 
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:

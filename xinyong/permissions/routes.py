@@ -132,6 +132,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "GET /workbench/access": "access.apply",
     "POST /workbench/access": "access.apply",
     "GET /workbench/usage": "usage.read",
+    "GET /workbench/lending": "lending.statistics",
 }
 
 
