@@ -78,7 +78,7 @@ def city(session: Session) -> City:
     who["enterprise"] = Credentials(
         {}, {"xinyong_me": open_subject_session(session, made.account, "127.0.0.1")}
     )
-    citizen = create_citizen_account(session, actor, make_person_id(42), "陈小明", PASSWORD)
+    citizen = create_citizen_account(session, actor, make_person_id(42), "赵敏", PASSWORD)
     who["citizen"] = Credentials(
         {}, {"xinyong_me": open_subject_session(session, citizen, "127.0.0.1")}
     )
