@@ -22,6 +22,7 @@ from xinyong.cli import (
     publicity,
     quality,
     repair,
+    selfservice,
     serve,
 )
 from xinyong.settings import PlatformKeyError
@@ -64,6 +65,7 @@ cli.add_command(quality.quality)
 cli.add_command(jobs.jobs)
 cli.add_command(publicity.publicity)
 cli.add_command(repair.repair)
+cli.add_command(selfservice.subject_accounts)
 
 
 if __name__ == "__main__":
