@@ -64,6 +64,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("XINYONG_SESSION_HOURS", "8", "Lifetime of a staff login session, in hours."),
     SettingSpec(
+        "XINYONG_SELF_SERVICE_SIGNIN",
+        "builtin",
+        "How enterprises and citizens sign in to their own pages (/me): `builtin` (USCC, legal "
+        "representative's ID, password and TOTP code; citizens ID and password) or the name of "
+        "a provider a city registered (xinyong.selfservice.signin.register_provider).",
+    ),
+    SettingSpec(
         "XINYONG_REDIS_URL",
         "(unset: counted in each server process)",
         "Redis URL (e.g. redis://127.0.0.1:6379/0) for the API quotas' counters, so that "
@@ -295,6 +302,8 @@ class Settings:
     """XINYONG_SECRET_KEY, when set."""
     limits: IngestLimits = field(default_factory=IngestLimits)
     """Limits on submitted files (XINYONG_INGEST_*)."""
+    self_service_signin: str = "builtin"
+    """XINYONG_SELF_SERVICE_SIGNIN: the sign-in provider of enterprises and citizens."""
 
     @cached_property
     def secret_key(self) -> bytes:
@@ -396,6 +405,7 @@ def load_settings(database_url: str | None = None) -> Settings:
         report_cert=(
             Path(cert).expanduser().resolve() if cert else data_dir / "report-signing.crt"
         ),
+        self_service_signin=_env("XINYONG_SELF_SERVICE_SIGNIN") or "builtin",
         configured_key=configured_key.encode("utf-8") if configured_key else None,
         limits=_ingest_limits(),
         exchange_endpoints={

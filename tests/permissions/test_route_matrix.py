@@ -40,8 +40,12 @@ ANYONE = frozenset(
         "auditor",
         "officer",
         "other_officer",
+        "bank",
+        "enterprise",
+        "citizen",
     }
 )
+SUBJECTS = frozenset({"enterprise", "citizen"})
 STAFF_USERS = frozenset({"admin", "reviewer", "auditor", "officer", "other_officer"})
 READERS = STAFF_USERS | {"read", "admin_key"}
 OFFICE_READERS = frozenset({"admin", "reviewer", "auditor", "read", "admin_key"})
@@ -95,7 +99,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     ),
     "conflict.resolve": frozenset({"admin_key", "admin", "reviewer", "officer", "other_officer"}),
     "check.run": frozenset(
-        {"checks", "admin_key", "admin", "reviewer", "officer", "other_officer"}
+        {"checks", "admin_key", "admin", "reviewer", "officer", "other_officer", "bank"}
     ),
     "check.read_bulk": frozenset(
         {"checks", "admin_key", "admin", "reviewer", "auditor", "officer", "other_officer"}
@@ -119,6 +123,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     ),
     "report.person": frozenset({"admin_key", "admin", "reviewer", "officer", "other_officer"}),
     "report.revoke": DECIDERS,
+    "self.read": SUBJECTS,
+    "self.authorise": SUBJECTS,
+    "loan.apply": SUBJECTS,
+    "loan.publish": frozenset({"bank"}),
+    "loan.read": frozenset({"bank"}),
+    "loan.respond": frozenset({"bank"}),
+    "authorised.read": frozenset({"bank"}),
+    "lending.statistics": frozenset({"admin", "reviewer", "auditor", "admin_key"}),
 }
 
 PATH_VALUES = {
@@ -158,11 +170,14 @@ def _request(client: TestClient, key: str, headers: dict[str, str]) -> Any:
 
 
 def _denied(key: str, response: Any) -> bool:
-    if key == "POST /workbench/logout":
+    if key in ("POST /workbench/logout", "POST /me/logout"):
         return response.status_code != 303  # logging out ends on the login page
     if response.status_code in (401, 403):
         return True
-    return response.status_code == 303 and response.headers["location"] == "/workbench/login"
+    return response.status_code == 303 and response.headers["location"] in (
+        "/workbench/login",
+        "/me/login",
+    )
 
 
 def _footprint(session: Session) -> tuple[int, ...]:
@@ -176,7 +191,7 @@ def _footprint(session: Session) -> tuple[int, ...]:
 def test_every_route_for_every_caller(city: Any, session: Session, db_url: str) -> None:
     app = create_app()
     # Logging out ends the users' sessions: last.
-    routes = sorted(iter_route_keys(app.routes), key=lambda k: (k == "POST /workbench/logout", k))
+    routes = sorted(iter_route_keys(app.routes), key=lambda k: (k.endswith("/logout"), k))
     assert len(routes) >= 60 and set(routes) == set(ROUTE_ACTIONS)
     client = TestClient(app)
     wrong: list[str] = []

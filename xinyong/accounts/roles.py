@@ -14,4 +14,5 @@ API_SCOPES: dict[str, str] = {
     "ingest": "报送数据",
     "checks": "信用核查",
     "admin": "管理",
+    "lending": "信易贷（金融机构：发布产品、处理贷款申请、查询经授权的信息、双查询）",
 }

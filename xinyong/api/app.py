@@ -24,6 +24,7 @@ from xinyong.api.routers import (
     graph,
     health,
     ingest,
+    lending,
     monitoring,
     ops,
     reports,
@@ -110,12 +111,14 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     app.include_router(reports.router, dependencies=gated)
     app.include_router(monitoring.router, dependencies=gated)
     app.include_router(gateway.router, dependencies=gated)
+    app.include_router(lending.router, dependencies=gated)
     from xinyong.portal.routes import router as portal_router
     from xinyong.portal.routes import static_files
 
     app.mount("/static/portal", static_files(), name="portal-static")
     app.include_router(portal_router, dependencies=gated)
     from xinyong.portal.grades import router as grades_router
+    from xinyong.portal.me import router as me_router
     from xinyong.portal.pages import router as pages_router
     from xinyong.workbench.routes import LoginRequired
     from xinyong.workbench.routes import router as workbench_router
@@ -125,10 +128,12 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     from xinyong.portal.reports import router as reports_pages_router
 
     app.include_router(reports_pages_router, dependencies=gated)
+    app.include_router(me_router, dependencies=gated)
     app.include_router(workbench_router, dependencies=gated)
     from xinyong.workbench.evaluation import router as evaluation_screen_router
     from xinyong.workbench.integrity import router as integrity_screen_router
     from xinyong.workbench.interface import router as interface_router
+    from xinyong.workbench.lending import router as lending_screen_router
 
     app.include_router(interface_router, dependencies=gated)
     app.include_router(evaluation_screen_router, dependencies=gated)
@@ -139,6 +144,7 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     from xinyong.workbench.monitoring import router as monitoring_screens
 
     app.include_router(monitoring_screens, dependencies=gated)
+    app.include_router(lending_screen_router, dependencies=gated)
 
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
@@ -166,6 +172,8 @@ def _refusal(request: Request, exc: PermissionDenied) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
     if isinstance(exc, NotAuthenticated) and path.startswith("/workbench"):
         return RedirectResponse("/workbench/login", status_code=303)
+    if isinstance(exc, NotAuthenticated) and path.startswith("/me"):
+        return RedirectResponse("/me/login", status_code=303)
     from xinyong.workbench.routes import refusal_page
 
     return refusal_page(request, str(exc), exc.status)

@@ -33,6 +33,7 @@ from xinyong.permissions.policy import (
     authorize_route,
 )
 from xinyong.permissions.routes import action_for
+from xinyong.selfservice.signin import SUBJECT_COOKIE, account_for_session, subject_principal
 
 SESSION_COOKIE = "xinyong_session"
 
@@ -70,6 +71,7 @@ class _KnownKey:
     consumer_kind: str | None = None
     items: frozenset[str] | None = None
     networks: tuple[IPv4Network | IPv6Network, ...] | None = None  # the IP allowlist
+    consumer_id: int | None = None
 
 
 # Recently seen API keys (by hash): a busy caller costs one key lookup a second, not one per
@@ -146,6 +148,7 @@ def _look_up_key(db: Session, key: str, digest: str) -> _KnownKey:
         tuple(ip_network(n, strict=False) for n in consumer.ip_allowlist)
         if consumer and consumer.ip_allowlist
         else None,
+        consumer.id if consumer else None,
     )
     _known_keys[digest] = known
     return known
@@ -166,6 +169,7 @@ def _key_principal(known: _KnownKey, ip: str | None) -> Principal:
         family_quotas=known.family_quotas,
         consumer_kind=known.consumer_kind,
         items=known.items,
+        consumer_id=known.consumer_id,
     )
 
 
@@ -200,6 +204,10 @@ def _resolve(request: Request, db: Session) -> Principal:
     user = user_for_session(db, token) if token else None
     if user is not None:
         return user_principal(db, user, ip)
+    own = request.cookies.get(SUBJECT_COOKIE)
+    account = account_for_session(db, own) if own else None
+    if account is not None:
+        return subject_principal(account, ip)
     return Principal.anonymous(ip)
 
 

@@ -26,6 +26,7 @@ from xinyong.cli import (
     quality,
     repair,
     reports,
+    selfservice,
     serve,
 )
 from xinyong.settings import PlatformKeyError
@@ -76,6 +77,7 @@ cli.add_command(monitoring.subjects)
 cli.add_command(publicity.publicity)
 cli.add_command(repair.repair)
 cli.add_command(reports.reports)
+cli.add_command(selfservice.subject_accounts)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from xinyong.exchange import models as exchange_models
 from xinyong.gateway import models as gateway_models
 from xinyong.graph import models as graph_models
 from xinyong.ingest import models as ingest_models
+from xinyong.lending import models as lending_models
 from xinyong.lists import models as lists_models
 from xinyong.measures import models as measures_models
 from xinyong.monitoring import models as monitoring_models
@@ -19,6 +20,7 @@ from xinyong.records import changes as records_changes
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
 from xinyong.reports import models as reports_models
+from xinyong.selfservice import models as selfservice_models
 from xinyong.subjects import models as subjects_models
 from xinyong.warning import models as warning_models
 from xinyong.workflow import WorkflowEvent
@@ -33,6 +35,7 @@ __all__ = [
     "gateway_models",
     "graph_models",
     "ingest_models",
+    "lending_models",
     "lists_models",
     "measures_models",
     "monitoring_models",
@@ -44,6 +47,7 @@ __all__ = [
     "records_models",
     "repair_models",
     "reports_models",
+    "selfservice_models",
     "subjects_models",
     "warning_models",
 ]

@@ -18,7 +18,7 @@ from xinyong.evaluation.registry import evaluation_models, models_for
 from xinyong.evaluation.schema import EvaluationModel
 from xinyong.evaluation.tables import EvaluationGrade, EvaluationRun, GradeChange
 from xinyong.identifiers.check import check_code
-from xinyong.permissions import may
+from xinyong.permissions import may, owns_subject
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import find_subject
 from xinyong.subjects.views import KIND_LABELS
@@ -123,7 +123,8 @@ def subject_evaluation(
     """The subject's grade under ``model`` (the first that applies by default), now or as it
     stood on ``as_of``."""
     subject = _subject(session, code)
-    staff = may(actor, "evaluation.read")
+    # Staff, and the subject itself on its own pages, see the score and its explanation.
+    staff = may(actor, "evaluation.read") or owns_subject(actor, subject.id)
     chosen, codes = _chosen(subject, model, staff)
     current = session.get(EvaluationGrade, (subject.id, chosen.code))
     history = _history(session, subject.id, chosen.code)

@@ -29,11 +29,11 @@ from xinyong.graph.query import (
     upstream,
 )
 from xinyong.identifiers.check import check_code
-from xinyong.permissions.policy import Audience, PermissionDenied, Principal, may
+from xinyong.permissions.policy import Audience, PermissionDenied, Principal, is_market, may
 from xinyong.privacy.ids import get_protector
-from xinyong.subjects.access import PURPOSE_REQUIRED, SubjectNotFound
+from xinyong.subjects.access import MARKET_PERSON, PURPOSE_REQUIRED, SubjectNotFound
 from xinyong.subjects.models import Subject
-from xinyong.subjects.service import NATURAL_PERSON, PERSON_REF_PREFIX, find_subject
+from xinyong.subjects.service import NATURAL_PERSON, PERSON_REF_PREFIX, find_subject, names_person
 from xinyong.subjects.views import KIND_LABELS
 
 DEFAULT_DEPTH = 2
@@ -253,6 +253,8 @@ def graph_answer(
     purpose: str | None = None,
 ) -> dict[str, Any]:
     """Nodes and edges within ``depth`` steps of the subject ``code``."""
+    if is_market(viewer) and names_person(code):
+        raise PermissionDenied(MARKET_PERSON)
     root = resolve_root(session, code, viewer.is_staff)
     edges, truncated = neighbourhood(session, view, root, min(depth, MAX_DEPTH), MAX_NODES)
     if not edges and view.audience is Audience.public and root.startswith(PERSON_PREFIX):
@@ -306,6 +308,8 @@ def control_answer(
     purpose: str | None = None,
 ) -> dict[str, Any]:
     """Penetration, actual controller and beneficial owners of the organisation ``code``."""
+    if is_market(viewer) and names_person(code):
+        raise PermissionDenied(MARKET_PERSON)
     root = resolve_root(session, code, viewer.is_staff)
     if root.startswith((PERSON_PREFIX, NAME_PREFIX)):
         raise SubjectNotFound("自然人没有股权结构：控制分析只适用于组织")

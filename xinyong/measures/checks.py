@@ -39,9 +39,9 @@ from xinyong.measures.lookup import (
 )
 from xinyong.measures.models import CreditCheck
 from xinyong.measures.registry import Measure, measure_book
-from xinyong.permissions import authorize
+from xinyong.permissions import PermissionDenied, authorize, is_market
 from xinyong.subjects.models import Subject
-from xinyong.subjects.service import find_subject, search_subjects, subject_ref
+from xinyong.subjects.service import find_subject, names_person, search_subjects, subject_ref
 from xinyong.subjects.views import Audience, shown_code
 
 MAX_SUBJECTS = 100
@@ -79,6 +79,11 @@ def check_request(
     cleaned = tuple(s.strip() for s in subjects if s and s.strip())
     if not cleaned or len(cleaned) > MAX_SUBJECTS:
         raise CheckError(f"每次核查1至{MAX_SUBJECTS}个主体；更多请使用批量核查")
+    if is_market(actor) and any(names_person(s) for s in cleaned):
+        # A bank reads a natural person only through the person's authorisation.
+        raise PermissionDenied(
+            "金融机构和信用服务机构须经本人授权方可查询自然人，不能核查身份证号码"
+        )
     return CheckRequest(actor, department_id, cleaned, matter, purpose.strip(), today)
 
 

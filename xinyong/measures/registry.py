@@ -56,6 +56,8 @@ class Matter(BaseModel):
     code: str
     name: str
     measures: list[str]
+    # Why the check is embedded in this matter (the rule asking for it), where one is known.
+    basis: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from xinyong.clock import utcnow
 from xinyong.evaluation.service import regrade
 from xinyong.objections.models import Objection
 from xinyong.objections.targets import GRADE_GROUNDS, is_grade_objection
-from xinyong.permissions import authorize, may
+from xinyong.permissions import authorize, may, owns_subject
 from xinyong.records.models import Record
 from xinyong.records.public import is_public
 from xinyong.workflow import TransitionError, move
@@ -43,10 +43,15 @@ class ObjectionError(ValueError):
 
 
 def visible_to(actor: Actor, record: Record, today: date) -> bool:
-    """Whether ``actor`` may name ``record``: staff (the sharing view) any current record;
-    anyone else only a record the public may see today, so that a record that is not public
-    does not exist for them, in a form or in an answer."""
-    return may(actor, "subject.read_shared") or is_public(record, get_catalog(), today)
+    """Whether ``actor`` may name ``record``: staff (the sharing view) any current record; the
+    subject signed in to its own pages any of its own records; anyone else only a record the
+    public may see today, so that a record that is not public does not exist for them, in a
+    form or in an answer."""
+    return (
+        may(actor, "subject.read_shared")
+        or owns_subject(actor, record.subject_id)
+        or is_public(record, get_catalog(), today)
+    )
 
 
 def file_objection(

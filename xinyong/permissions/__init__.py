@@ -7,8 +7,10 @@ from xinyong.permissions.policy import (
     PermissionDenied,
     Principal,
     authorize,
+    is_market,
     is_operator,
     may,
+    owns_subject,
 )
 
 __all__ = [
@@ -20,6 +22,8 @@ __all__ = [
     "Principal",
     "action",
     "authorize",
+    "is_market",
     "is_operator",
     "may",
+    "owns_subject",
 ]

@@ -23,6 +23,7 @@ READ_SCOPES = frozenset({"read", "admin"})
 ADMIN_SCOPES = frozenset({"admin"})
 # Staff who issue reports at the counter (the auditor changes nothing, so issues none).
 REPORT_ISSUERS = frozenset({"admin", "reviewer", "data_officer"})
+LENDING_SCOPES = frozenset({"lending"})  # a bank's key (a consumer of kind bank)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Action:
     public: bool = False
     ownership: Ownership = "any"
     writes: bool = False
+    subjects: bool = False  # held by a subject signed in to its own pages (on its own data)
 
 
 def _a(
@@ -45,9 +47,17 @@ def _a(
     public: bool = False,
     ownership: Ownership = "any",
     writes: bool = False,
+    subjects: bool = False,
 ) -> Action:
     return Action(
-        code, label, frozenset(roles), frozenset(scopes), public, ownership, writes=writes
+        code,
+        label,
+        frozenset(roles),
+        frozenset(scopes),
+        public,
+        ownership,
+        writes=writes,
+        subjects=subjects,
     )
 
 
@@ -141,7 +151,13 @@ _ACTIONS = (
         ownership="own_department",
         writes=True,
     ),
-    _a("check.run", "信用核查", {"admin", "reviewer", "data_officer"}, {"checks", "admin"}),
+    # A bank's 双查询 before lending is a credit check (matter LN) with its lending key.
+    _a(
+        "check.run",
+        "信用核查",
+        {"admin", "reviewer", "data_officer"},
+        {"checks", "admin", "lending"},
+    ),
     _a(
         "check.read_bulk",
         "查看批量核查结果",
@@ -187,6 +203,16 @@ _ACTIONS = (
     _a("article.manage", "管理门户文章", {"admin"}, ADMIN_SCOPES, writes=True),
     _a("account.manage", "管理部门、账号与密钥", {"admin"}, ADMIN_SCOPES, writes=True),
     _a("access.apply", "申请接口接入", {"admin", "data_officer"}, ADMIN_SCOPES, writes=True),
+    # -- a subject's own pages (an enterprise or a citizen signed in) ----------------------------
+    _a("self.read", "查看本主体的信用信息和查询记录", subjects=True),
+    _a("self.authorise", "授权或撤销金融机构查询", subjects=True, writes=True),
+    _a("loan.apply", "申请贷款", subjects=True, writes=True),
+    # -- lending: a bank's key -------------------------------------------------------------------
+    _a("loan.publish", "发布贷款产品", scopes=LENDING_SCOPES, writes=True),
+    _a("loan.read", "查看本机构收到的贷款申请", scopes=LENDING_SCOPES),
+    _a("loan.respond", "受理、拒绝或反馈贷款申请", scopes=LENDING_SCOPES, writes=True),
+    _a("authorised.read", "查询经主体授权的信用信息", scopes=LENDING_SCOPES),
+    _a("lending.statistics", "查看信易贷统计", {"admin", "reviewer", "auditor"}, ADMIN_SCOPES),
 )
 
 ACTIONS: dict[str, Action] = {a.code: a for a in _ACTIONS}

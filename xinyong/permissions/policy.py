@@ -29,7 +29,8 @@ OPERATOR_PREFIXES = ("cli:", "system")
 
 @dataclass(frozen=True)
 class Principal(Actor):
-    """An actor from outside the machine: anonymous, a staff user or an API key."""
+    """An actor from outside the machine: anonymous, a staff user, an API key, or a subject
+    (an enterprise or a citizen) signed in to its own pages."""
 
     kind: PrincipalKind = "public"
     role: str | None = None
@@ -46,6 +47,10 @@ class Principal(Actor):
     # may read (None: all its kind may).
     consumer_kind: str | None = None
     items: frozenset[str] | None = None
+    consumer_id: int | None = None
+    # A signed-in subject: the subject it is (subjects.id) and its account's kind.
+    subject_id: int | None = None
+    account_kind: str | None = None
 
     @classmethod
     def anonymous(cls, ip: str | None = None) -> Principal:
@@ -96,6 +101,8 @@ def _holds(principal: Principal, act: Action) -> bool:
         return principal.role in act.roles and principal.role in STAFF_ROLES
     if principal.kind == "apikey":
         return bool(principal.scopes & act.scopes)
+    if principal.kind == "subject":
+        return act.subjects and principal.subject_id is not None
     return False
 
 
@@ -114,8 +121,8 @@ def may(actor: Actor, code: str, department_id: int | None = None) -> bool:
     if not isinstance(actor, Principal):
         return is_operator(actor)
     if code == "person.read" and actor.consumer_kind in MARKET_CONSUMERS:
-        # Banks and credit agencies see a natural person only with the person's own
-        # authorisation; that hook comes with subject self-service (the lending issue).
+        # Banks and credit agencies never read a natural person in the sharing view: only
+        # the items the person authorised them to read (``lending.authorisations``).
         return False
     return _holds(actor, act) and _owns(actor, act, department_id)
 
@@ -124,6 +131,18 @@ def authorize(actor: Actor, code: str, department_id: int | None = None) -> None
     """Raise ``PermissionDenied`` unless ``actor`` may do ``code`` on data whose source
     department is ``department_id``; the message is Chinese."""
     _refuse_unless(actor, code, may(actor, code, department_id))
+
+
+def owns_subject(actor: Actor, subject_id: int) -> bool:
+    """Whether ``actor`` is the subject ``subject_id`` signed in to its own pages."""
+    return (
+        isinstance(actor, Principal) and actor.kind == "subject" and actor.subject_id == subject_id
+    )
+
+
+def is_market(actor: Actor) -> bool:
+    """A bank's or a credit agency's key: outside the government."""
+    return isinstance(actor, Principal) and actor.consumer_kind in MARKET_CONSUMERS
 
 
 def authorize_route(actor: Actor, code: str) -> None:
@@ -144,6 +163,8 @@ def _refuse_unless(actor: Actor, code: str, allowed: bool) -> None:
     if not actor.authenticated:
         raise NotAuthenticated(f"{act.label}需要登录或有效的 API 密钥（X-API-Key 请求头）")
     if not _holds(actor, act):
+        if actor.kind == "subject":
+            raise PermissionDenied(f"企业和市民的本人账号无权{act.label}")
         if actor.kind == "user":
             held, needed = f"角色“{actor.role}”", f"角色：{'、'.join(sorted(act.roles)) or '无'}"
         else:

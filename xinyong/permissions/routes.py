@@ -90,6 +90,24 @@ ROUTE_ACTIONS: dict[str, str] = {
     # -- API: the interface service
     "GET /api/v1/usage": "usage.read",
     "GET /api/v1/feeds/{item}": "feed.read",
+    # -- API: 信易贷 (lending)
+    "GET /api/v1/loan-products": "public.read",
+    "POST /api/v1/loan-products": "loan.publish",
+    "GET /api/v1/loan-applications": "loan.read",
+    "POST /api/v1/loan-applications/{application_id}/actions": "loan.respond",
+    "POST /api/v1/loan-applications/{application_id}/check": "loan.respond",
+    "GET /api/v1/authorisations/{authorisation_id}/records/{item}": "authorised.read",
+    "GET /api/v1/lending/statistics": "lending.statistics",
+    # -- portal: own pages of enterprises and citizens
+    "GET /me/login": "session.login",
+    "POST /me/login": "session.login",
+    "POST /me/logout": "session.login",
+    "GET /me": "self.read",
+    "POST /me/authorisations": "self.authorise",
+    "POST /me/authorisations/{authorisation_id}/revoke": "self.authorise",
+    "GET /me/loans/new": "loan.apply",
+    "POST /me/loans": "loan.apply",
+    "POST /me/loans/{application_id}/withdraw": "loan.apply",
     # -- portal
     "GET /": "public.read",
     "GET /search": "public.read",
@@ -156,6 +174,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "GET /workbench/access": "access.apply",
     "POST /workbench/access": "access.apply",
     "GET /workbench/usage": "usage.read",
+    "GET /workbench/lending": "lending.statistics",
 }
 
 

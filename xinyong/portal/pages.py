@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
-from xinyong.api.deps import catalog_dep, get_db
+from xinyong.api.deps import catalog_dep, get_caller, get_db
 from xinyong.api.params import Id, Page
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
@@ -20,7 +20,7 @@ from xinyong.lists.service import ListError, current_entries, list_type, list_ty
 from xinyong.news import service as news
 from xinyong.news.models import Article
 from xinyong.objections import service as objections
-from xinyong.permissions import Principal
+from xinyong.permissions import Principal, owns_subject
 from xinyong.portal import csrf
 from xinyong.portal.routes import render
 from xinyong.privacy.ids import get_protector
@@ -131,13 +131,31 @@ def _date(text: str | None) -> date | None:
         return None
 
 
-def _shown_record(db: Session, catalog: Catalog, record_id: int) -> dict[str, Any] | None:
-    """The public view of a record the public may see today, or None when it is gone,
-    superseded or not public (outside its publicity period, unpublished, not a public item)."""
+def _shown_record(
+    db: Session, catalog: Catalog, record_id: int, viewer: Principal | None = None
+) -> dict[str, Any] | None:
+    """The public view of a record the public may see today (or, for the subject signed in
+    to its own pages, any current record of its own), or None when it is gone, superseded
+    or not public (outside its publicity period, unpublished, not a public item)."""
     record = db.get(Record, record_id)
-    if record is None or not is_public(record, catalog, today()):
+    if record is None or not record.is_current:
+        return None
+    own = viewer is not None and owns_subject(viewer, record.subject_id)
+    if not own and not is_public(record, catalog, today()):
         return None
     return present_record(record, catalog, Audience.public, get_protector())
+
+
+def _filer(db: Session, viewer: Principal, request: Request) -> tuple[Principal, dict[str, str]]:
+    """Who files from the portal: the signed-in subject itself (its name filled in), or
+    the anonymous portal."""
+    if viewer.kind == "subject" and viewer.subject_id is not None:
+        subject = db.get(Subject, viewer.subject_id)
+        return viewer, {
+            "filer_name": subject.name if subject else "",
+            "applicant": subject.name if subject else "",
+        }
+    return Principal("portal", request.client.host if request.client else None), {}
 
 
 def _record_form(
@@ -164,14 +182,16 @@ def objection_form(
     record_id: Id,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
+    caller: Principal = Depends(get_caller),
 ) -> HTMLResponse:
+    _, values = _filer(db, caller, request)
     return _record_form(
         request,
         "objection_form.html",
-        _shown_record(db, catalog, record_id),
+        _shown_record(db, catalog, record_id, caller),
         grounds=objections.GROUNDS,
         error=None,
-        values={},
+        values=values,
     )
 
 
@@ -187,14 +207,15 @@ def objection_submit(
     csrf_token: str = Form(""),
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
+    caller: Principal = Depends(get_caller),
 ) -> HTMLResponse:
     csrf.verify(request, csrf_token)
     kind = "subject" if filer_kind == "subject" else "public"
-    ip = request.client.host if request.client else None
+    actor, _ = _filer(db, caller, request)
     try:
         created = objections.file_objection(
             db,
-            Principal("portal", ip),
+            actor,
             record_id,
             kind,
             filer_name,
@@ -214,7 +235,7 @@ def objection_submit(
         return _record_form(
             request,
             "objection_form.html",
-            _shown_record(db, catalog, record_id),
+            _shown_record(db, catalog, record_id, caller),
             status=422,
             token=csrf_token,
             grounds=objections.GROUNDS,
@@ -247,9 +268,15 @@ def repair_form(
     record_id: Id,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
+    caller: Principal = Depends(get_caller),
 ) -> HTMLResponse:
+    _, values = _filer(db, caller, request)
     return _record_form(
-        request, "repair_form.html", _shown_record(db, catalog, record_id), error=None
+        request,
+        "repair_form.html",
+        _shown_record(db, catalog, record_id, caller),
+        error=None,
+        values=values,
     )
 
 
@@ -264,13 +291,14 @@ def repair_submit(
     csrf_token: str = Form(""),
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
+    caller: Principal = Depends(get_caller),
 ) -> HTMLResponse:
     csrf.verify(request, csrf_token)
-    ip = request.client.host if request.client else None
+    actor, _ = _filer(db, caller, request)
     try:
         created = repair.apply_for_repair(
             db,
-            Principal("portal", ip),
+            actor,
             record_id,
             applicant.strip(),
             obligations == "yes",
@@ -283,10 +311,11 @@ def repair_submit(
         return _record_form(
             request,
             "repair_form.html",
-            _shown_record(db, catalog, record_id),
+            _shown_record(db, catalog, record_id, caller),
             status=422,
             token=csrf_token,
             error=str(exc),
+            values={"applicant": applicant},
         )
     db.commit()
     return render(request, "repair_done.html", application=created)

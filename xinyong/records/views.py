@@ -13,6 +13,7 @@ from xinyong.permissions.policy import MARKET_CONSUMERS, Audience, Principal
 from xinyong.privacy.ids import IdProtector, is_encrypted
 from xinyong.records.models import Record
 from xinyong.records.public import public_condition
+from xinyong.subjects.models import Subject
 
 
 def readable_items(catalog: Catalog, viewer: Principal | None) -> list[str]:
@@ -41,7 +42,16 @@ def _sharing(catalog: Catalog, code: str, viewer: Principal | None) -> bool | in
 
 def sharing_condition(catalog: Catalog, viewer: Principal | None) -> ColumnElement[bool]:
     """The records of restricted items ``viewer`` may read, by each item's sharing rule (the
-    catalog's ``sharing``); unrestricted items pass whole."""
+    catalog's ``sharing``); unrestricted items pass whole. A bank or credit agency reads no
+    natural person's records here (only through the person's authorisation)."""
+    shared = _item_condition(catalog, viewer)
+    if viewer is not None and viewer.consumer_kind in MARKET_CONSUMERS:
+        persons = select(Subject.id).where(Subject.kind == "natural_person")
+        return and_(shared, Record.subject_id.not_in(persons))
+    return shared
+
+
+def _item_condition(catalog: Catalog, viewer: Principal | None) -> ColumnElement[bool]:
     hidden: list[str] = []
     own: list[str] = []
     for code in catalog.items:

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from xinyong.audit.log import Event, append_events, record_event
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.registry import Catalog
-from xinyong.permissions import Audience, Principal, authorize, may
+from xinyong.permissions import Audience, PermissionDenied, Principal, authorize, is_market, may
 from xinyong.subjects.models import Subject
-from xinyong.subjects.service import NATURAL_PERSON, find_subject, subject_ref
+from xinyong.subjects.service import NATURAL_PERSON, find_subject, names_person, subject_ref
 from xinyong.subjects.views import subject_detail, subject_summary
 
+MARKET_PERSON = "金融机构和信用服务机构须经本人授权方可查看自然人的身份与信用记录（信易贷授权查询）"
 PURPOSE_REQUIRED = "查看自然人的身份证号码和信用记录须说明用途（purpose 参数或 X-Purpose 请求头）"
 
 
@@ -33,6 +34,11 @@ class SubjectNotFound(LookupError):
 
 def _not_found(code: str) -> SubjectNotFound:
     return SubjectNotFound(f"未找到代码为“{code}”的主体")
+
+
+def finds_persons(viewer: Principal) -> bool:
+    """Whether a search by ``viewer`` may return natural persons: government staff only."""
+    return viewer.is_staff and not is_market(viewer)
 
 
 def found_subjects(
@@ -68,7 +74,11 @@ def subject_view(
     today: date,
     purpose: str | None = None,
 ) -> dict[str, Any]:
-    """One subject as ``viewer`` may see it; raises ``SubjectNotFound``."""
+    """One subject as ``viewer`` may see it; raises ``SubjectNotFound``. A bank or credit
+    agency is refused any natural person's code before it is looked up (whether the person
+    exists is not told either)."""
+    if is_market(viewer) and names_person(code):
+        raise PermissionDenied(MARKET_PERSON)
     subject = find_subject(session, code)
     if subject is None:
         raise _not_found(code)
@@ -79,6 +89,8 @@ def subject_view(
         if not shown["records"]:
             raise _not_found(code)  # the same answer as for an unknown ID
         return shown
+    if is_market(viewer):
+        raise PermissionDenied(MARKET_PERSON)
     if not purpose:
         masked = subject_summary(subject, Audience.public)
         masked.update(counts={}, records=[], purpose_required=PURPOSE_REQUIRED)
@@ -89,11 +101,14 @@ def subject_view(
 
 
 PERSON_READS = {"person.read": "查看", "person.search": "检索"}
+# Every audited read of one subject, as its own page lists them.
+SUBJECT_READS = PERSON_READS | {"authorised.read": "经授权查询", "lending.check": "贷前双查询"}
 
 
 @dataclass(frozen=True)
 class PersonRead:
-    """One government read of a natural person, as the person will be shown it."""
+    """One read of a subject (a government read of a person, a bank's authorised read or
+    双查询), as the subject is shown it."""
 
     at: datetime
     reader: str  # ``user:NAME`` or ``apikey:PREFIX``
@@ -109,10 +124,10 @@ def reads_of(session: Session, subject: Subject) -> list[PersonRead]:
         .where(
             AuditEntry.target_type == "subject",
             AuditEntry.target_id == str(subject_ref(subject)),
-            AuditEntry.action.in_(list(PERSON_READS)),
+            AuditEntry.action.in_(list(SUBJECT_READS)),
         )
         .order_by(AuditEntry.seq.desc())
     ).all()
     return [
-        PersonRead(at, actor, PERSON_READS[action], purpose) for at, actor, action, purpose in rows
+        PersonRead(at, actor, SUBJECT_READS[action], purpose) for at, actor, action, purpose in rows
     ]

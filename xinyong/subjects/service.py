@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.clock import utcnow
-from xinyong.identifiers.check import check_code
+from xinyong.identifiers.check import check_code, guess_kind
+from xinyong.identifiers.normalize import normalize_code
 from xinyong.identifiers.resident_id import mask_resident_id
 from xinyong.identifiers.uscc import subject_kind_of_uscc
 from xinyong.privacy.ids import get_protector
@@ -112,6 +113,15 @@ def get_or_create_person(
     session.flush()
     observe_name(session, subject, name, source)
     return subject, True
+
+
+def names_person(code: str) -> bool:
+    """Whether ``code`` reads as a natural person's (a resident ID or a person reference),
+    decided without looking anything up."""
+    raw = normalize_code(code).value
+    if raw.upper().startswith(PERSON_REF_PREFIX) and len(raw) == 21:
+        return True
+    return len(raw) in (15, 18) and raw[:15].isdigit() and guess_kind(raw) == "resident_id"
 
 
 def find_subject(session: Session, code: str) -> Subject | None:

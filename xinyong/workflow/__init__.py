@@ -28,6 +28,7 @@ STATE_COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "objection": ("objections", "id", "state", ""),
     "repair": ("repair_applications", "id", "state", ""),
     "list_recognition": ("list_recognitions", "id", "state", ""),
+    "loan_application": ("loan_applications", "id", "state", ""),
     "publication": ("records", "record_key", "publication_state", " AND is_current"),
     "warning": ("warnings", "id", "state", ""),
     "monitoring_followup": ("monitoring_followups", "id", "state", ""),

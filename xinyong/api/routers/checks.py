@@ -157,6 +157,7 @@ def matters() -> dict[str, Any]:
         {
             "code": m.code,
             "name": m.name,
+            "basis": m.basis,
             "measures": [
                 {"code": c, "name": book.measures[c].name, "kind": book.measures[c].kind}
                 for c in m.measures

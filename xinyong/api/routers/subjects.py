@@ -12,7 +12,7 @@ from xinyong.api.params import Limit100, Offset
 from xinyong.api.schemas import SubjectDetail, SubjectList
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
-from xinyong.subjects.access import SubjectNotFound, found_subjects, subject_view
+from xinyong.subjects.access import SubjectNotFound, finds_persons, found_subjects, subject_view
 from xinyong.subjects.service import SubjectError, search_subjects
 
 router = api_router("信用主体")
@@ -42,7 +42,7 @@ def search(
 ) -> dict[str, Any]:
     try:
         subjects, total = search_subjects(
-            db, q, include_persons=caller.is_staff, limit=limit, offset=offset
+            db, q, include_persons=finds_persons(caller), limit=limit, offset=offset
         )
     except SubjectError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc

@@ -1,0 +1,1 @@
+"""Self-service for enterprises and citizens: sign-in, own records, who read them."""
