@@ -36,6 +36,34 @@ class SubjectSummary(BaseModel):
 
 
 class SubjectList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "code": "914405007080295548",
+                            "ref": "914405007080295548",
+                            "name": "示范市鸿泰贸易有限公司",
+                            "kind": "enterprise",
+                            "kind_label": "企业",
+                            "region": "440500",
+                        },
+                        {
+                            "code": "4405**********2318",
+                            "ref": "P3F9A1C07B24E6D58A0F1",
+                            "name": "林晓华",
+                            "kind": "natural_person",
+                            "kind_label": "自然人",
+                            "region": "440511",
+                        },
+                    ],
+                    "total": 2,
+                }
+            ]
+        }
+    )
+
     items: list[SubjectSummary]
     total: int
 
@@ -110,6 +138,44 @@ class CatalogItemSummary(BaseModel):
 
 
 class CatalogOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "code": "admin_penalty",
+                            "catalog_number": "03002",
+                            "name": "行政处罚信息",
+                            "category": "administrative",
+                            "openness": "public",
+                            "publicity": "penalty_tiers",
+                            "legal_basis": "《中华人民共和国行政处罚法》（2021）第四十八条；"
+                            "《信用修复管理办法》（国家发展改革委令第36号）",
+                            "update_frequency": "作出决定之日起7个工作日内",
+                            "subject_kinds": [
+                                "enterprise",
+                                "individual_business",
+                                "natural_person",
+                            ],
+                            "fields": [
+                                {
+                                    "code": "CF_XDR_MC",
+                                    "header": "行政相对人名称",
+                                    "aliases": [],
+                                    "type": "text",
+                                    "required": "R",
+                                    "max_length": 200,
+                                }
+                            ],
+                        }
+                    ],
+                    "total": 1,
+                }
+            ]
+        }
+    )
+
     items: list[CatalogItemSummary]
     total: int
 
@@ -192,6 +258,46 @@ class DepartmentQualityOut(BaseModel):
     open_code_conflicts: int
 
 
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+# The rejected rows come back in the format the department sent (ingest/rejects.py).
+REJECTED_DOWNLOAD = {
+    "text/csv": _BINARY,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _BINARY,
+    "text/plain": _BINARY,
+}
+REJECTED_DOWNLOAD_TEXT = (
+    "退回文件，格式同报送文件：CSV（text/csv）、Excel（.xlsx）或 JSON Lines（.jsonl，"
+    "以 text/plain 返回）；比原文件多“原行号”“错误说明”两列"
+)
+
+
 class QualityOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "departments": [
+                        {
+                            "department": "示范市市场监督管理局",
+                            "department_uscc": "11440500MB2C09876K",
+                            "batches": 12,
+                            "rows": 4800,
+                            "accepted": 4725,
+                            "fixed": 160,
+                            "rejected": 75,
+                            "acceptance_rate": 0.9844,
+                            "error_kinds": {"CF_JDRQ": 40, "CF_XDR_SHXYM": 35},
+                            "timely_records": 4400,
+                            "timed_records": 4725,
+                            "share_timely": 0.9312,
+                            "open_code_conflicts": 2,
+                        }
+                    ],
+                    "total": 1,
+                }
+            ]
+        }
+    )
+
     departments: list[DepartmentQualityOut]
     total: int

@@ -12,6 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
+from xinyong.api.check_schemas import (
+    CSV_DOWNLOAD,
+    BulkQueuedOut,
+    BulkStatusOut,
+    FeedbackOut,
+    JointStatisticsOut,
+    JointTasksOut,
+    MattersOut,
+    MeasuresOut,
+)
 from xinyong.api.deps import (
     Caller,
     documented_body,
@@ -139,7 +149,7 @@ async def check(request: Request) -> JSONResponse:
     return JSONResponse(answer)
 
 
-@router.get("/matters", summary="业务事项及其对应的奖惩措施")
+@router.get("/matters", response_model=MattersOut, summary="业务事项及其对应的奖惩措施")
 def matters() -> dict[str, Any]:
     book = measure_book()
     items = [
@@ -156,7 +166,7 @@ def matters() -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@router.get("/measures", summary="奖惩措施清单（含法律依据）")
+@router.get("/measures", response_model=MeasuresOut, summary="奖惩措施清单（含法律依据）")
 def measures() -> dict[str, Any]:
     book = measure_book()
     items = [
@@ -174,7 +184,11 @@ def measures() -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@router.post("/checks/bulk", summary="批量核查（CSV/XLSX，最多10万个主体，后台执行）")
+@router.post(
+    "/checks/bulk",
+    response_model=BulkQueuedOut,
+    summary="批量核查（CSV/XLSX，最多10万个主体，后台执行）",
+)
 def bulk_check(
     background: BackgroundTasks,
     file: UploadFile,
@@ -196,7 +210,12 @@ def bulk_check(
     return {"job_id": job_id, "status": f"/api/v1/checks/bulk/{job_id}"}
 
 
-@router.get("/checks/bulk/{job_id}", summary="批量核查进度")
+@router.get(
+    "/checks/bulk/{job_id}",
+    response_model=BulkStatusOut,
+    response_model_exclude_unset=True,
+    summary="批量核查进度",
+)
 def bulk_status(job_id: JobId, caller: Caller = Depends(get_caller)) -> dict[str, Any]:
     status = bulk.job_status(get_settings().data_dir, caller, job_id)
     if status is None:
@@ -206,7 +225,12 @@ def bulk_status(job_id: JobId, caller: Caller = Depends(get_caller)) -> dict[str
     return status
 
 
-@router.get("/checks/bulk/{job_id}/result", summary="下载批量核查结果")
+@router.get(
+    "/checks/bulk/{job_id}/result",
+    response_class=FileResponse,
+    summary="下载批量核查结果",
+    responses={200: {"description": "结果文件（CSV，UTF-8 带 BOM）", "content": CSV_DOWNLOAD}},
+)
 def bulk_result(
     job_id: JobId, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> FileResponse:
@@ -221,7 +245,9 @@ class InitiateIn(BaseModel):
     record_ids: list[int] = Field(description="发起部门推送的名单记录")
 
 
-@router.post("/joint-tasks", summary="发起联合惩戒：把名单转为各实施部门的任务")
+@router.post(
+    "/joint-tasks", response_model=JointTasksOut, summary="发起联合惩戒：把名单转为各实施部门的任务"
+)
 def joint_initiate(
     body: InitiateIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
@@ -251,7 +277,7 @@ class FeedbackIn(BaseModel):
     reason: str = Field(examples=["已在资格审查中否决其投标"])
 
 
-@router.post("/feedback", summary="实施部门反馈措施实施情况")
+@router.post("/feedback", response_model=FeedbackOut, summary="实施部门反馈措施实施情况")
 def feedback(
     body: FeedbackIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
@@ -274,7 +300,11 @@ def feedback(
     return {"id": entry.id, "applied": entry.applied}
 
 
-@router.get("/joint/statistics", summary="联合奖惩统计：核查、命中、反馈率、超期任务")
+@router.get(
+    "/joint/statistics",
+    response_model=JointStatisticsOut,
+    summary="联合奖惩统计：核查、命中、反馈率、超期任务",
+)
 def joint_statistics(
     db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:

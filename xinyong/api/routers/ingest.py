@@ -18,7 +18,7 @@ from xinyong.accounts.models import Department
 from xinyong.api.deps import Caller, get_caller, get_db
 from xinyong.api.errors import api_router
 from xinyong.api.params import Id
-from xinyong.api.schemas import IngestOut, QualityOut
+from xinyong.api.schemas import REJECTED_DOWNLOAD, REJECTED_DOWNLOAD_TEXT, IngestOut, QualityOut
 from xinyong.catalog.registry import CatalogError, get_catalog
 from xinyong.ingest.batches import rejected_file_for, reporting_department
 from xinyong.ingest.pipeline import IngestResult, _may_publish, ingest_rows
@@ -34,6 +34,19 @@ SYNC_ROWS = 1000  # pushes up to this many rows load at once; larger ones are qu
 
 
 class BatchQueuedOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "batch_id": 13,
+                    "item": "admin_penalty",
+                    "state": "queued",
+                    "status_url": "/api/v1/ingest/batches/13",
+                }
+            ]
+        }
+    )
+
     batch_id: int
     item: str
     state: str = Field(description="queued")
@@ -41,7 +54,25 @@ class BatchQueuedOut(BaseModel):
 
 
 class BatchStatusOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "batch_id": 13,
+                    "item": "admin_penalty",
+                    "state": "running",
+                    "source_name": "行政处罚2026年11月.xlsx",
+                    "received_at": "2026-12-08T01:02:03",
+                    "started_at": "2026-12-08T01:02:05",
+                    "finished_at": None,
+                    "error": None,
+                    "progress": {"rows": 20000, "at": "2026-12-08T01:02:41.518204"},
+                    "status_url": "/api/v1/ingest/batches/13",
+                }
+            ]
+        },
+    )
 
     batch_id: int
     item: str
@@ -247,7 +278,12 @@ def batch_state(
         raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
-@router.get("/ingest/batches/{batch_id}/rejected", summary="下载退回数据（含错误说明）")
+@router.get(
+    "/ingest/batches/{batch_id}/rejected",
+    response_class=FileResponse,
+    summary="下载退回数据（含错误说明）",
+    responses={200: {"description": REJECTED_DOWNLOAD_TEXT, "content": REJECTED_DOWNLOAD}},
+)
 def rejected_file(
     batch_id: Id, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> FileResponse:

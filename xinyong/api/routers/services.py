@@ -17,6 +17,18 @@ from xinyong.accounts.models import Department
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
 from xinyong.api.errors import ErrorOut, api_router
 from xinyong.api.params import Id, Limit500, Limit1000, Offset
+from xinyong.api.service_schemas import (
+    BreachOut,
+    CommitmentsOut,
+    ListEntriesOut,
+    ObjectionOut,
+    ObjectionsOut,
+    PublicationStateOut,
+    PublicationStatisticsOut,
+    RecognitionOut,
+    RepairOut,
+    RepairsOut,
+)
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.commitments import service as commitments
@@ -64,7 +76,7 @@ def _run(db: Session, action: Any, *args: Any, **kwargs: Any) -> Any:
 # -- lists -----------------------------------------------------------------------------------
 
 
-@router.get("/lists/{code}", summary="红黑名单当前公示名单")
+@router.get("/lists/{code}", response_model=ListEntriesOut, summary="红黑名单当前公示名单")
 def list_entries(
     code: str,
     limit: Limit1000 = 100,
@@ -132,7 +144,9 @@ def _label(workflow: str, state: str) -> str:
     return machines()[workflow].label_of(state)
 
 
-@router.post("/objections", summary="提出信用信息异议（公众、主体或工作人员）")
+@router.post(
+    "/objections", response_model=ObjectionOut, summary="提出信用信息异议（公众、主体或工作人员）"
+)
 def file_objection(
     body: ObjectionIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
@@ -156,7 +170,11 @@ def file_objection(
     return objection_view(created)
 
 
-@router.get("/objections/track/{tracking_code}", summary="按受理编号查询异议进度")
+@router.get(
+    "/objections/track/{tracking_code}",
+    response_model=ObjectionOut,
+    summary="按受理编号查询异议进度",
+)
 def track_objection(tracking_code: str, db: Session = Depends(get_db)) -> dict[str, Any]:
     found = objections.by_tracking_code(db, tracking_code)
     if found is None:
@@ -164,7 +182,7 @@ def track_objection(tracking_code: str, db: Session = Depends(get_db)) -> dict[s
     return objection_view(found)
 
 
-@router.get("/objections", summary="待处理异议（按期限排序）")
+@router.get("/objections", response_model=ObjectionsOut, summary="待处理异议（按期限排序）")
 def objection_queue(
     db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
@@ -187,7 +205,9 @@ def _objection(db: Session, objection_id: int) -> Objection:
 
 
 @router.post(
-    "/objections/{objection_id}/actions", summary="处理异议：受理、不予受理、转核、决定、办结"
+    "/objections/{objection_id}/actions",
+    response_model=ObjectionOut,
+    summary="处理异议：受理、不予受理、转核、决定、办结",
 )
 def act_on_objection(
     objection_id: Id,
@@ -229,7 +249,12 @@ def repair_view(application: RepairApplication) -> dict[str, Any]:
     return shown
 
 
-@router.post("/repairs", summary="申请信用修复")
+@router.post(
+    "/repairs",
+    response_model=RepairOut,
+    response_model_exclude_unset=True,
+    summary="申请信用修复",
+)
 def apply_repair(
     body: RepairIn, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
@@ -247,7 +272,12 @@ def apply_repair(
     return repair_view(created)
 
 
-@router.get("/repairs", summary="待审核的修复申请")
+@router.get(
+    "/repairs",
+    response_model=RepairsOut,
+    response_model_exclude_unset=True,
+    summary="待审核的修复申请",
+)
 def repair_queue(
     db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
@@ -255,7 +285,12 @@ def repair_queue(
     return {"items": items, "total": len(items)}
 
 
-@router.post("/repairs/{application_id}/actions", summary="审核修复申请：受理、准予、不予")
+@router.post(
+    "/repairs/{application_id}/actions",
+    response_model=RepairOut,
+    response_model_exclude_unset=True,
+    summary="审核修复申请：受理、准予、不予",
+)
 def act_on_repair(
     application_id: Id,
     body: Decision,
@@ -284,7 +319,11 @@ class PublicationAction(BaseModel):
     kind: str | None = Field(None, description="withdraw 时：changed、revoked、void、other")
 
 
-@router.post("/publications/{record_id}/actions", summary="双公示：申请公示、审核、公示、撤下")
+@router.post(
+    "/publications/{record_id}/actions",
+    response_model=PublicationStateOut,
+    summary="双公示：申请公示、审核、公示、撤下",
+)
 def act_on_publication(
     record_id: Id,
     body: PublicationAction,
@@ -312,7 +351,11 @@ def act_on_publication(
     }
 
 
-@router.get("/publications/statistics", summary="双公示统计：各部门按时公示率与超期清单")
+@router.get(
+    "/publications/statistics",
+    response_model=PublicationStatisticsOut,
+    summary="双公示统计：各部门按时公示率与超期清单",
+)
 def publication_statistics(
     db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
 ) -> dict[str, Any]:
@@ -365,6 +408,8 @@ def recognition_view(entry: ListRecognition, notice: str | None = None) -> dict[
 
 @router.post(
     "/list-recognitions",
+    response_model=RecognitionOut,
+    response_model_exclude_unset=True,
     summary="提出列入红黑名单",
     responses={404: {"description": "主体不存在", "model": ErrorOut}},
 )
@@ -392,7 +437,10 @@ def propose_recognition(
 
 
 @router.post(
-    "/list-recognitions/{entry_id}/actions", summary="名单认定：告知、决定、公示、报送、移出"
+    "/list-recognitions/{entry_id}/actions",
+    response_model=RecognitionOut,
+    response_model_exclude_unset=True,
+    summary="名单认定：告知、决定、公示、报送、移出",
 )
 def act_on_recognition(
     entry_id: Id,
@@ -442,7 +490,7 @@ def _drop(session: Session, entry: ListRecognition, caller: Caller, note: str) -
 # -- commitments -----------------------------------------------------------------------------
 
 
-@router.get("/commitments", summary="向社会公开的信用承诺")
+@router.get("/commitments", response_model=CommitmentsOut, summary="向社会公开的信用承诺")
 def commitment_list(
     limit: Limit500 = 100,
     db: Session = Depends(get_db),
@@ -458,7 +506,11 @@ class BreachIn(BaseModel):
     liability: str = Field(examples=["撤销审批决定，记入违诺失信记录"])
 
 
-@router.post("/commitments/{record_id}/breach", summary="认定违背信用承诺（生成违诺失信记录）")
+@router.post(
+    "/commitments/{record_id}/breach",
+    response_model=BreachOut,
+    summary="认定违背信用承诺（生成违诺失信记录）",
+)
 def commitment_breach(
     record_id: Id,
     body: BreachIn,
