@@ -4,6 +4,7 @@ file download names its media types. A route that answers an untyped ``dict`` fa
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -92,3 +93,46 @@ def test_file_downloads_declare_their_media_types_and_no_json(
 ) -> None:
     answer = client.get("/openapi.json").json()["paths"][path]["get"]["responses"]["200"]
     assert set(answer["content"]) == media_types
+
+
+def test_the_models_keep_every_key_the_views_build() -> None:
+    """FastAPI drops a key its model lacks: a view's keys and its model's fields are the same."""
+    from xinyong.api.check_schemas import JointDepartmentStatsOut
+    from xinyong.api.routers.services import objection_view, recognition_view, repair_view
+    from xinyong.api.schemas import DepartmentQualityOut
+    from xinyong.api.service_schemas import (
+        ConditionOut,
+        DepartmentPublicityOut,
+        ObjectionOut,
+        RecognitionOut,
+        RepairOut,
+    )
+    from xinyong.clock import today, utcnow
+    from xinyong.ingest.quality import DepartmentQuality
+    from xinyong.lists.models import ListRecognition
+    from xinyong.measures.feedback import DepartmentStats
+    from xinyong.objections.models import Objection
+    from xinyong.publicity.lifecycle import DepartmentPublicity
+    from xinyong.repair.models import RepairApplication
+    from xinyong.repair.service import Condition
+
+    for row, model in [
+        (DepartmentStats, JointDepartmentStatsOut),
+        (DepartmentPublicity, DepartmentPublicityOut),
+        (DepartmentQuality, DepartmentQualityOut),
+        (Condition, ConditionOut),
+    ]:
+        assert {f.name for f in fields(row)} == set(model.model_fields), row
+    objection = Objection(
+        id=1, tracking_code="YY20261208K7M2QX", record_id=1, state="accepted", grounds="other"
+    )
+    objection.submitted_at, objection.due_date = utcnow(), today()
+    assert set(objection_view(objection)) == set(ObjectionOut.model_fields)
+    application = RepairApplication(
+        id=1, tracking_code="XF20261208P4WD9H", record_id=1, state="submitted", due_date=today()
+    )
+    application.eligibility = {"eligible": True, "conditions": []}
+    assert set(repair_view(application)) == set(RepairOut.model_fields)
+    entry = ListRecognition(id=1, list_type="black_list", subtype="重大税收违法失信主体")
+    entry.state, entry.report_due = "decided", today()
+    assert set(recognition_view(entry, "告知书")) == set(RecognitionOut.model_fields)

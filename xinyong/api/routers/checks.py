@@ -96,6 +96,7 @@ class CheckOut(BaseModel):
                                     "department_id": 3,
                                 }
                             ],
+                            "grades": [{"model": "general_enterprise", "grade": "D"}],
                             "measures": [
                                 {
                                     "code": "P01",
