@@ -27,3 +27,12 @@ def test_docs_page_shows_the_operations_without_the_internet(live_server: str, p
     page.locator(".opblock-body").first.wait_for()
     assert "Unable to render this definition" not in page.content()
     assert outside == []
+
+
+def test_docs_page_shows_an_operations_example_answer(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/docs")
+    page.get_by_text("按受理编号查询异议进度").first.click()
+    example = page.locator(".responses-wrapper .microlight", has_text="tracking_code").first
+    example.wait_for(timeout=15_000)
+    assert "YY20261208K7M2QX" in example.inner_text()
+    assert "已受理（标注异议）" in example.inner_text()
