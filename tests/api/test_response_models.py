@@ -28,6 +28,8 @@ def _json_problem(schema: dict[str, Any], components: dict[str, Any]) -> str | N
     found = _resolved(schema, components)
     if not found:
         return "no schema"
+    if found.get("type") == "array" and "items" in found:  # a list of typed answers
+        return _json_problem(found["items"], components)
     if found.get("type") != "object" or not found.get("properties"):
         return f"untyped schema {found}"
     if not found.get("examples"):

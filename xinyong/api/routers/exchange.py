@@ -230,15 +230,28 @@ class ResubmitIn(BaseModel):
     note: str = Field(max_length=2000, description="如何处理了退回原因")
 
 
-@router.post("/exchange/rows/{row_id}/resubmit", summary="重新提交被退回的数据（进入下一个交换包）")
+class ResubmitOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": 4821, "state": "resubmitted"}]}
+    )
+
+    id: int = Field(description="交换数据行编号")
+    state: str = Field(description="该行的新状态：resubmitted（进入下一个交换包）")
+
+
+@router.post(
+    "/exchange/rows/{row_id}/resubmit",
+    response_model=ResubmitOut,
+    summary="重新提交被退回的数据（进入下一个交换包）",
+)
 def resubmit_row(
     row_id: Id,
     body: ResubmitIn,
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
-) -> dict[str, Any]:
+) -> ResubmitOut:
     row = _run(db, resubmit, caller.actor, row_id, body.note)
-    return {"id": row.id, "state": row.state}
+    return ResubmitOut(id=row.id, state=row.state)
 
 
 class ListFileIn(BaseModel):

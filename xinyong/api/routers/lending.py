@@ -7,12 +7,15 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from fastapi import Depends, HTTPException, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import Caller, catalog_dep, get_caller, get_db
 from xinyong.api.errors import api_router
 from xinyong.api.params import Id
+from xinyong.api.routers.checks import CheckOut
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.lending import applications as loans
@@ -252,16 +255,18 @@ def answer(
 @router.post(
     "/loan-applications/{application_id}/check",
     summary="贷前双查询（事项 LN 金融授信的信用核查）",
+    response_model=None,
+    responses={200: {"model": CheckOut, "description": "信用核查的答复（与 POST /checks 相同）"}},
 )
 def dual_check(
     application_id: Id, db: Session = Depends(get_db), caller: Caller = Depends(get_caller)
-) -> dict[str, Any]:
+) -> JSONResponse:
     try:
         answer = loans.dual_check(db, caller, application_id, today())
     except (LendingError, CheckError) as exc:
         raise _unprocessable(exc) from exc
     db.commit()
-    return answer
+    return JSONResponse(jsonable_encoder(answer))
 
 
 class AuthorisedOut(BaseModel):
@@ -308,7 +313,63 @@ def authorised_read(
     return shown
 
 
-@router.get("/lending/statistics", summary="信易贷统计（信用办）")
+class StatisticsOut(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "from": "2025-11-22",
+                    "to": "2026-11-22",
+                    "applications": 120,
+                    "by_state": {"granted": 64, "declined": 21, "accepted": 20, "submitted": 15},
+                    "applicants": 97,
+                    "responded": 85,
+                    "mean_response_working_days": 3.4,
+                    "responded_late": 6,
+                    "overdue_unanswered": 2,
+                    "granted": 64,
+                    "grant_rate": 0.7529,
+                    "granted_amount_wan": "8650.00",
+                    "borrowers": 58,
+                    "first_time_borrowers": 31,
+                    "credit_loan_share": 0.4375,
+                    "credit_loan_amount_share": 0.3912,
+                    "market_subjects": 1530,
+                    "borrower_share": 0.0379,
+                    "decline_reasons": {"经营状况不满足": 9, "信用记录不良": 7},
+                }
+            ]
+        },
+    )
+
+    since: date = Field(alias="from", description="起始日")
+    until: date = Field(alias="to", description="截止日")
+    applications: int = Field(description="期间提交的贷款申请数")
+    by_state: dict[str, int] = Field(description="按状态的申请数")
+    applicants: int = Field(description="申请企业数")
+    responded: int = Field(description="已答复的申请数")
+    mean_response_working_days: float | None = Field(description="平均答复用时（工作日）")
+    responded_late: int = Field(description="超过期限答复的申请数")
+    overdue_unanswered: int = Field(description="已超期仍未答复的申请数")
+    granted: int = Field(description="获贷申请数")
+    grant_rate: float | None = Field(description="获贷率（获贷 / 已决定）")
+    granted_amount_wan: str = Field(description="获贷金额合计（万元）")
+    borrowers: int = Field(description="获贷企业数")
+    first_time_borrowers: int = Field(description="首贷企业数")
+    credit_loan_share: float | None = Field(description="信用贷款笔数占比")
+    credit_loan_amount_share: float | None = Field(description="信用贷款金额占比")
+    market_subjects: int = Field(description="本地市场主体数")
+    borrower_share: float | None = Field(description="获贷企业占本地市场主体的比例")
+    decline_reasons: dict[str, int] = Field(description="未获贷原因及次数")
+
+
+@router.get(
+    "/lending/statistics",
+    summary="信易贷统计（信用办）",
+    response_model=StatisticsOut,
+    response_model_by_alias=True,
+)
 def statistics(
     since: date | None = Query(None, alias="from", description="起始日（默认：一年前）"),
     until: date | None = Query(None, alias="to", description="截止日（默认：今天）"),

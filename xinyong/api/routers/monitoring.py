@@ -27,6 +27,9 @@ from xinyong.warning import service as warnings
 from xinyong.workflow import TransitionError
 
 router = api_router("信用预警与城市信用监测")
+
+BINARY = {"type": "string", "format": "binary"}
+DOWNLOADS = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 ERRORS = (MonitoringError, FollowupError, TrendError, warnings.WarningError, TransitionError)
 
 _WARNING: dict[str, Any] = {
@@ -175,7 +178,7 @@ class TrendOut(BaseModel):
     "/trends",
     response_model=TrendOut,
     summary="信用趋势：按行业、区县、主体类型、企业年龄的月度数列（format=csv/xlsx 下载）",
-    responses={200: {"content": {"text/csv": {}, "application/vnd.ms-excel": {}}}},
+    responses={200: {"content": {media: {"schema": BINARY} for media in DOWNLOADS}}},
 )
 def trends(
     measure: str = Query("penalties", description="records、penalties、list_entries、grades"),

@@ -140,6 +140,21 @@ class StatisticsOut(BaseModel):
 
 
 class DomainOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "development_reform",
+                    "name": "发展改革",
+                    "items": ["admin_penalty", "admin_enforcement"],
+                    "departments": ["示范市发展和改革局"],
+                    "since": "2025-04-07",
+                    "basis": "汕发改信用〔2025〕96号",
+                }
+            ]
+        }
+    )
+
     code: str
     name: str
     items: list[str]
