@@ -119,8 +119,10 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     app.include_router(workbench_router, dependencies=gated)
     from xinyong.workbench.evaluation import router as evaluation_screen_router
     from xinyong.workbench.interface import router as interface_router
+    from xinyong.workbench.publishing import router as publishing_router
 
     app.include_router(interface_router, dependencies=gated)
+    app.include_router(publishing_router, dependencies=gated)
     app.include_router(evaluation_screen_router, dependencies=gated)
 
     @app.exception_handler(LoginRequired)

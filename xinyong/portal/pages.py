@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
@@ -30,6 +31,7 @@ from xinyong.records.views import Audience, present_record
 from xinyong.repair import service as repair
 from xinyong.repair.models import RepairApplication
 from xinyong.subjects.models import Subject
+from xinyong.subjects.service import subject_ref
 from xinyong.subjects.views import shown_code
 from xinyong.workflow import TransitionError, machines
 from xinyong.workflow.deadlines import describe
@@ -69,14 +71,17 @@ def list_page(
 def publicity_page(
     request: Request,
     kind: str = "penalty",
-    department: Id | None = None,
+    department: str = "",
     since: str | None = None,
     until: str | None = None,
     page: Page = 1,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
-    item, label = KINDS.get(kind, KINDS["penalty"])
+    kind = kind if kind in KINDS else "penalty"
+    item, label = KINDS[kind]
+    # The form's "全部部门" sends an empty value: it means no filter, not a bad number.
+    department_id = int(department) if department.strip().isdigit() else None
     start = _date(since) or today() - timedelta(days=365)
     end = _date(until) or today()
     query = (
@@ -89,8 +94,8 @@ def publicity_page(
             Record.decision_date <= end,
         )
     )
-    if department:
-        query = query.where(Record.department_id == department)
+    if department_id is not None:
+        query = query.where(Record.department_id == department_id)
     page = max(page, 1)
     rows = db.execute(
         query.order_by(Record.decision_date.desc(), Record.id.desc())
@@ -103,6 +108,8 @@ def publicity_page(
         {
             "subject": s,
             "code": shown_code(s, Audience.public),
+            # A person's page is found by their reference, never by the masked ID shown.
+            "ref": subject_ref(s),
             "record": present_record(
                 r, catalog, Audience.public, protector, r.record_key in disputed
             ),
@@ -117,10 +124,14 @@ def publicity_page(
         label=label,
         entries=entries,
         departments=departments,
-        department=department,
+        department=department_id,
         since=start.isoformat(),
         until=end.isoformat(),
         page=page,
+        more=len(rows) == PAGE,
+        query=urlencode(
+            {"kind": kind, "department": department_id or "", "since": start, "until": end}
+        ),
     )
 
 
