@@ -55,7 +55,8 @@ def test_clerk_uploads_requests_reviewer_approves_in_bulk_and_the_public_sees_th
     assert "接收3行" in page.locator("#batch-result").inner_text()
 
     page.goto(f"{live_server}/workbench/publications")
-    waiting = page.locator("section", has=page.get_by_role("heading", name="本部门待提交审核（3条）"))
+    heading = page.get_by_role("heading", name="本部门待提交审核（3条）")
+    waiting = page.locator("section", has=heading)
     for n in range(3):
         waiting.get_by_label(f"选择 示市监罚〔2026〕{n + 1}号").check()
     page.get_by_role("button", name="提交所选信息申请公示").click()
