@@ -11,12 +11,14 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import catalog_dep, get_db
+from xinyong.api.params import Page
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.evaluation.views import public_grades
 from xinyong.graph.service import actual_controller
 from xinyong.objections.grades import disputed_models
 from xinyong.permissions import Audience, Principal
+from xinyong.portal.credit import credit_status, sections
 from xinyong.settings import get_settings
 from xinyong.subjects.access import SubjectNotFound, subject_view
 from xinyong.subjects.service import SubjectError, find_subject, search_subjects
@@ -63,6 +65,8 @@ def search(request: Request, q: str = "", db: Session = Depends(get_db)) -> HTML
 def subject_page(
     request: Request,
     code: str,
+    item: str | None = None,
+    page: Page = 1,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
@@ -76,7 +80,14 @@ def subject_page(
     control = actual_controller(db, detail["ref"], catalog, today())
     grades = shown_grades(db, detail["code"]) if detail["kind"] != "natural_person" else []
     return render(
-        request, "subject.html", s=detail, item_names=names, control=control, grades=grades
+        request,
+        "subject.html",
+        s=detail,
+        item_names=names,
+        control=control,
+        grades=grades,
+        verdict=credit_status(detail, grades),
+        sections=sections(detail, catalog, item, page),
     )
 
 
