@@ -58,7 +58,7 @@ def sections(
         by_item.setdefault(record["item"], []).append(record)
     shown = []
     for category in sorted(catalog.categories.values(), key=lambda c: c.number):
-        items = []
+        items: list[dict[str, Any]] = []
         for code, n in counts.items():
             item = catalog.items[code]
             if item.category != category.code or code in TABLE_ITEMS:
