@@ -42,6 +42,16 @@ def test_objection_filed_on_the_portal_gets_a_tracking_code_and_the_mark(
     assert done.status_code == 200
     tracking = re.search(r'class="code">([A-Z0-9]+)<', done.text).group(1)  # type: ignore[union-attr]
     assert "已提交" in client.get(f"/track?code={tracking}").text
+    again = client.post(
+        "/repairs",
+        data={
+            "record_id": record_id,
+            "applicant": "鸿泰",
+            "obligations": "yes",
+            "csrf_token": token,
+        },
+    )
+    assert again.status_code == 422 and f"受理编号 {tracking}" in again.text, "no duplicate"
     headers = staff_headers(session, ["admin"])
     objection_id = client.get("/api/v1/objections", headers=headers).json()["items"][0]["id"]
     client.post(
@@ -147,7 +157,10 @@ def test_repair_form_explains_eligibility_and_tracks(session: Session, client: T
     unmet = client.post(
         "/repairs", data={"record_id": record_id, "applicant": "鸿泰", "csrf_token": token}
     )
-    assert unmet.status_code == 200 and "尚有条件未满足" in unmet.text
+    # The system knows it would fail: it says why and files nothing (no tracking code).
+    assert unmet.status_code == 422 and "暂不符合信用修复条件" in unmet.text
+    assert "未找到该主体作出的信用修复型承诺" in unmet.text and 'class="code"' not in unmet.text
+    assert "最短公示期已满" in form, "the conditions are shown before submitting"
     from xinyong.subjects.service import find_subject
 
     repair_commitment(session, find_subject(session, code))  # type: ignore[arg-type]

@@ -260,8 +260,24 @@ def repair_form(
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
     return _record_form(
-        request, "repair_form.html", _shown_record(db, catalog, record_id), error=None
+        request,
+        "repair_form.html",
+        _shown_record(db, catalog, record_id),
+        error=None,
+        conditions=_repair_conditions(db, record_id, False, ""),
     )
+
+
+def _repair_conditions(
+    db: Session, record_id: int, attested: bool, commitment_code: str
+) -> list[repair.Condition]:
+    """The repair conditions of the record as they stand, shown before anything is filed
+    (the duty attestation is the applicant's own, made in the form)."""
+    record = db.get(Record, record_id)
+    if record is None:
+        return []
+    conditions = repair.eligibility(db, record, attested, commitment_code or None, today())
+    return [c for c in conditions if attested or c.name != "obligations"]
 
 
 @router.post("/repairs", response_class=HTMLResponse)
@@ -278,7 +294,11 @@ def repair_submit(
 ) -> HTMLResponse:
     csrf.verify(request, csrf_token)
     ip = request.client.host if request.client else None
+    conditions = _repair_conditions(db, record_id, obligations == "yes", commitment_code.strip())
+    unmet = [c.explanation for c in conditions if not c.met]
     try:
+        if unmet:  # the system knows it would fail: no tracking code for it
+            raise repair.RepairError("暂不符合信用修复条件：" + "；".join(unmet))
         created = repair.apply_for_repair(
             db,
             Principal("portal", ip),
@@ -298,6 +318,7 @@ def repair_submit(
             status=422,
             token=csrf_token,
             error=str(exc),
+            conditions=conditions,
         )
     db.commit()
     return render(request, "repair_done.html", application=created)
