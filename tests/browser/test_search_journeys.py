@@ -56,3 +56,17 @@ def test_a_code_with_a_wrong_check_digit_says_which_digit(
     alert = phone.get_by_role("alert")
     assert f"第18位应为“{uscc_check_char(good[:17])}”" in alert.inner_text()
     phone.screenshot(path=str(SHOTS / "search-wrong-check-digit-phone.png"))
+
+
+def test_a_bad_page_number_is_answered_inside_the_portal_in_chinese(
+    session: Session, live_server: str, page: Any
+) -> None:
+    page.goto(f"{live_server}/search?q=鸿泰&page=abc")
+    assert page.get_by_role("link", name="首页").first.is_visible(), "inside the portal frame"
+    text = page.locator("main").inner_text()
+    assert "请求有误" in text and "abc" in text and "页码" in text
+    assert (
+        page.request.get(f"{live_server}/api/v1/subjects?q=鸿泰&limit=abc")
+        .headers["content-type"]
+        .startswith("application/json")
+    ), "the API keeps answering JSON"

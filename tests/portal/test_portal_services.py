@@ -42,16 +42,6 @@ def test_objection_filed_on_the_portal_gets_a_tracking_code_and_the_mark(
     assert done.status_code == 200
     tracking = re.search(r'class="code">([A-Z0-9]+)<', done.text).group(1)  # type: ignore[union-attr]
     assert "已提交" in client.get(f"/track?code={tracking}").text
-    again = client.post(
-        "/repairs",
-        data={
-            "record_id": record_id,
-            "applicant": "鸿泰",
-            "obligations": "yes",
-            "csrf_token": token,
-        },
-    )
-    assert again.status_code == 422 and f"受理编号 {tracking}" in again.text, "no duplicate"
     headers = staff_headers(session, ["admin"])
     objection_id = client.get("/api/v1/objections", headers=headers).json()["items"][0]["id"]
     client.post(
@@ -176,6 +166,16 @@ def test_repair_form_explains_eligibility_and_tracks(session: Session, client: T
     assert "尚有条件未满足" not in eligible.text
     tracking = re.search(r'class="code">([A-Z0-9]+)<', eligible.text).group(1)  # type: ignore[union-attr]
     assert "已提交" in client.get(f"/track?code={tracking}").text
+    again = client.post(
+        "/repairs",
+        data={
+            "record_id": record_id,
+            "applicant": "鸿泰",
+            "obligations": "yes",
+            "csrf_token": token,
+        },
+    )
+    assert again.status_code == 422 and f"受理编号 {tracking}" in again.text, "no duplicate"
 
 
 def test_commitments_page_lists_public_commitments(session: Session, client: TestClient) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -36,6 +38,7 @@ from xinyong.measures.service import close_check_services
 from xinyong.ops.metrics import Metrics, ObservedMiddleware
 from xinyong.permissions.policy import NotAuthenticated, PermissionDenied
 from xinyong.permissions.routes import check_routes
+from xinyong.portal.errors import bad_input_page
 
 DESCRIPTION = """
 信用（xinyong）公共信用信息平台统一接口。
@@ -128,6 +131,12 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse("/workbench/login", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        return bad_input_page(request, exc)
 
     @app.exception_handler(PermissionDenied)
     def refused(request: Request, exc: PermissionDenied) -> Response:
