@@ -53,6 +53,7 @@ from xinyong.safety.uploads import store_upload
 from xinyong.settings import get_settings
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import find_subject
+from xinyong.workbench.audit_view import action_label, local_time
 from xinyong.workdays import working_days_between
 from xinyong.workflow import TransitionError, machines
 
@@ -341,7 +342,16 @@ def audit(
         db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(200)).scalars().all()
     )
     count, problems = verify_chain(db)
-    return page(request, "audit.html", user, entries=entries, count=count, problems=problems)
+    return page(
+        request,
+        "audit.html",
+        user,
+        entries=entries,
+        count=count,
+        problems=problems,
+        action_label=action_label,
+        local_time=local_time,
+    )
 
 
 def _own_department(request: Request) -> int | None:
