@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.api.deps import catalog_dep, get_db
-from xinyong.api.params import Id, Page
+from xinyong.api.params import MAX_INT64, Id, Page
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.commitments import service as commitments
@@ -81,7 +81,12 @@ def publicity_page(
     kind = kind if kind in KINDS else "penalty"
     item, label = KINDS[kind]
     # The form's "全部部门" sends an empty value: it means no filter, not a bad number.
-    department_id = int(department) if department.strip().isdigit() else None
+    text = department.strip()
+    department_id = int(text) if text.isdigit() and len(text) <= 19 else None
+    if text and (department_id is None or not 0 < department_id <= MAX_INT64):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        message = f"参数 department（部门）“{shown}”无效：应为部门列表中的编号，留空表示全部部门"
+        return render(request, "message.html", status=422, message=message)
     start = _date(since) or today() - timedelta(days=365)
     end = _date(until) or today()
     query = (
