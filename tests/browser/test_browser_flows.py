@@ -94,9 +94,9 @@ def test_reviewer_approves_and_the_item_appears_on_the_public_list(
     assert "示市监罚〔2026〕13号" not in page.content()
     _login(page, live_server)
     page.goto(f"{live_server}/workbench/publications")
-    page.locator("tr", has_text="示市监罚〔2026〕13号").get_by_role(
-        "button", name="审核通过并公示"
-    ).click()
+    page.get_by_label("选择 示市监罚〔2026〕13号").check()
+    page.get_by_role("button", name="下一步：确认").click()
+    page.get_by_role("button", name="确认审核通过并公示").click()
     page.goto(f"{live_server}/publicity")
     assert "示市监罚〔2026〕13号" in page.content()
 

@@ -105,6 +105,7 @@ EXPECTED: dict[str, frozenset[str]] = {
         {"checks", "admin_key", "admin", "reviewer", "auditor", "officer", "other_officer"}
     ),
     "publication.review": DECIDERS,
+    "publication.withdraw": DECIDERS,
     "objection.decide": DECIDERS,
     "repair.decide": DECIDERS,
     "list.recognise": DECIDERS,

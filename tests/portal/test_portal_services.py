@@ -147,7 +147,10 @@ def test_repair_form_explains_eligibility_and_tracks(session: Session, client: T
     unmet = client.post(
         "/repairs", data={"record_id": record_id, "applicant": "鸿泰", "csrf_token": token}
     )
-    assert unmet.status_code == 200 and "尚有条件未满足" in unmet.text
+    # The system knows it would fail: it says why and files nothing (no tracking code).
+    assert unmet.status_code == 422 and "暂不符合信用修复条件" in unmet.text
+    assert "未找到该主体作出的信用修复型承诺" in unmet.text and 'class="code"' not in unmet.text
+    assert "最短公示期已满" in form, "the conditions are shown before submitting"
     from xinyong.subjects.service import find_subject
 
     repair_commitment(session, find_subject(session, code))  # type: ignore[arg-type]
@@ -163,6 +166,16 @@ def test_repair_form_explains_eligibility_and_tracks(session: Session, client: T
     assert "尚有条件未满足" not in eligible.text
     tracking = re.search(r'class="code">([A-Z0-9]+)<', eligible.text).group(1)  # type: ignore[union-attr]
     assert "已提交" in client.get(f"/track?code={tracking}").text
+    again = client.post(
+        "/repairs",
+        data={
+            "record_id": record_id,
+            "applicant": "鸿泰",
+            "obligations": "yes",
+            "csrf_token": token,
+        },
+    )
+    assert again.status_code == 422 and f"受理编号 {tracking}" in again.text, "no duplicate"
 
 
 def test_commitments_page_lists_public_commitments(session: Session, client: TestClient) -> None:

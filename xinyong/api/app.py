@@ -9,6 +9,8 @@ from pathlib import Path
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -40,6 +42,7 @@ from xinyong.measures.service import close_check_services
 from xinyong.ops.metrics import Metrics, ObservedMiddleware
 from xinyong.permissions.policy import NotAuthenticated, PermissionDenied
 from xinyong.permissions.routes import check_routes
+from xinyong.portal.errors import bad_input_page
 
 DESCRIPTION = """
 信用（xinyong）公共信用信息平台统一接口。
@@ -134,8 +137,10 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     from xinyong.workbench.integrity import router as integrity_screen_router
     from xinyong.workbench.interface import router as interface_router
     from xinyong.workbench.lending import router as lending_screen_router
+    from xinyong.workbench.publishing import router as publishing_router
 
     app.include_router(interface_router, dependencies=gated)
+    app.include_router(publishing_router, dependencies=gated)
     app.include_router(evaluation_screen_router, dependencies=gated)
     app.include_router(integrity_screen_router, dependencies=gated)
     from xinyong.workbench.reports import router as reports_screen_router
@@ -149,6 +154,12 @@ def create_app(*, access_log: bool = False) -> FastAPI:
     @app.exception_handler(LoginRequired)
     def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse("/workbench/login", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        return bad_input_page(request, exc)
 
     @app.exception_handler(PermissionDenied)
     def refused(request: Request, exc: PermissionDenied) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +39,7 @@ def save_article(
     if article is None:
         article = Article(kind=kind, title="", body="", author=actor.name)
         session.add(article)
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
     article.kind, article.title, article.body = kind, title.strip(), body.strip()
     article.updated_at = utcnow()
     if publish and article.published_at is None:
@@ -63,4 +66,7 @@ def published(session: Session, kind: str | None = None, limit: int = 50) -> lis
 
 
 def paragraphs(article: Article) -> list[str]:
-    return [p.strip() for p in article.body.split("\n\n") if p.strip()]
+    """The body's paragraphs: split at blank lines, whatever line ends the browser sent (a
+    form's textarea sends CRLF)."""
+    body = article.body.replace("\r\n", "\n").replace("\r", "\n")
+    return [p.strip() for p in re.split(r"\n[ \t\u3000]*\n", body) if p.strip()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.api.deps import catalog_dep, get_caller, get_db
-from xinyong.api.params import Id, Page
+from xinyong.api.params import MAX_INT64, Id, Page
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.commitments import service as commitments
@@ -30,6 +31,7 @@ from xinyong.records.views import Audience, present_record
 from xinyong.repair import service as repair
 from xinyong.repair.models import RepairApplication
 from xinyong.subjects.models import Subject
+from xinyong.subjects.service import subject_ref
 from xinyong.subjects.views import shown_code
 from xinyong.workflow import TransitionError, machines
 from xinyong.workflow.deadlines import describe
@@ -69,14 +71,22 @@ def list_page(
 def publicity_page(
     request: Request,
     kind: str = "penalty",
-    department: Id | None = None,
+    department: str = "",
     since: str | None = None,
     until: str | None = None,
     page: Page = 1,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
-    item, label = KINDS.get(kind, KINDS["penalty"])
+    kind = kind if kind in KINDS else "penalty"
+    item, label = KINDS[kind]
+    # The form's "全部部门" sends an empty value: it means no filter, not a bad number.
+    text = department.strip()
+    department_id = int(text) if text.isdigit() and len(text) <= 19 else None
+    if text and (department_id is None or not 0 < department_id <= MAX_INT64):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        message = f"参数 department（部门）“{shown}”无效：应为部门列表中的编号，留空表示全部部门"
+        return render(request, "message.html", status=422, message=message)
     start = _date(since) or today() - timedelta(days=365)
     end = _date(until) or today()
     query = (
@@ -89,8 +99,8 @@ def publicity_page(
             Record.decision_date <= end,
         )
     )
-    if department:
-        query = query.where(Record.department_id == department)
+    if department_id is not None:
+        query = query.where(Record.department_id == department_id)
     page = max(page, 1)
     rows = db.execute(
         query.order_by(Record.decision_date.desc(), Record.id.desc())
@@ -103,6 +113,8 @@ def publicity_page(
         {
             "subject": s,
             "code": shown_code(s, Audience.public),
+            # A person's page is found by their reference, never by the masked ID shown.
+            "ref": subject_ref(s),
             "record": present_record(
                 r, catalog, Audience.public, protector, r.record_key in disputed
             ),
@@ -117,10 +129,14 @@ def publicity_page(
         label=label,
         entries=entries,
         departments=departments,
-        department=department,
+        department=department_id,
         since=start.isoformat(),
         until=end.isoformat(),
         page=page,
+        more=len(rows) == PAGE,
+        query=urlencode(
+            {"kind": kind, "department": department_id or "", "since": start, "until": end}
+        ),
     )
 
 
@@ -277,7 +293,20 @@ def repair_form(
         _shown_record(db, catalog, record_id, caller),
         error=None,
         values=values,
+        conditions=_repair_conditions(db, record_id, False, ""),
     )
+
+
+def _repair_conditions(
+    db: Session, record_id: int, attested: bool, commitment_code: str
+) -> list[repair.Condition]:
+    """The repair conditions of the record as they stand, shown before anything is filed
+    (the duty attestation is the applicant's own, made in the form)."""
+    record = db.get(Record, record_id)
+    if record is None:
+        return []
+    conditions = repair.eligibility(db, record, attested, commitment_code or None, today())
+    return [c for c in conditions if attested or c.name != "obligations"]
 
 
 @router.post("/repairs", response_class=HTMLResponse)
@@ -295,7 +324,11 @@ def repair_submit(
 ) -> HTMLResponse:
     csrf.verify(request, csrf_token)
     actor, _ = _filer(db, caller, request)
+    conditions = _repair_conditions(db, record_id, obligations == "yes", commitment_code.strip())
+    unmet = [c.explanation for c in conditions if not c.met]
     try:
+        if unmet:  # the system knows it would fail: no tracking code for it
+            raise repair.RepairError("暂不符合信用修复条件：" + "；".join(unmet))
         created = repair.apply_for_repair(
             db,
             actor,
@@ -316,6 +349,7 @@ def repair_submit(
             token=csrf_token,
             error=str(exc),
             values={"applicant": applicant},
+            conditions=conditions,
         )
     db.commit()
     return render(request, "repair_done.html", application=created)

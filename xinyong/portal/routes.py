@@ -11,17 +11,19 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from xinyong.api.deps import catalog_dep, get_db
+from xinyong.api.params import Page
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.evaluation.views import public_grades
 from xinyong.graph.service import actual_controller
 from xinyong.objections.grades import disputed_models
-from xinyong.permissions import Audience, Principal
+from xinyong.permissions import Principal
 from xinyong.portal import csrf
+from xinyong.portal.credit import credit_status, sections
+from xinyong.portal.search import search_page
 from xinyong.settings import get_settings
 from xinyong.subjects.access import SubjectNotFound, subject_view
-from xinyong.subjects.service import SubjectError, find_subject, search_subjects
-from xinyong.subjects.views import subject_summary
+from xinyong.subjects.service import find_subject
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -47,23 +49,23 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search(request: Request, q: str = "", db: Session = Depends(get_db)) -> HTMLResponse:
-    error = None
-    results: list[dict[str, object]] = []
-    total = 0
-    if q.strip():
-        try:
-            subjects, total = search_subjects(db, q, include_persons=False, limit=50)
-            results = [subject_summary(s, Audience.public) for s in subjects]
-        except SubjectError as exc:
-            error = str(exc)
-    return render(request, "search.html", q=q, results=results, total=total, error=error)
+def search(
+    request: Request,
+    q: str = "",
+    kind: str = "",
+    region: str = "",
+    page: Page = 1,
+    db: Session = Depends(get_db),
+) -> HTMLResponse:
+    return render(request, "search.html", **search_page(db, q, kind, region, page))
 
 
 @router.get("/subjects/{code}", response_class=HTMLResponse)
 def subject_page(
     request: Request,
     code: str,
+    item: str | None = None,
+    page: Page = 1,
     db: Session = Depends(get_db),
     catalog: Catalog = Depends(catalog_dep),
 ) -> HTMLResponse:
@@ -85,6 +87,8 @@ def subject_page(
         control=control,
         grades=grades,
         token=token,
+        verdict=credit_status(detail, grades),
+        sections=sections(detail, catalog, item, page),
     )
     csrf.remember(response, token)
     return response

@@ -3,13 +3,15 @@ withdrawn; per-department statistics against the 7-working-day rule."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from xinyong.accounts.models import Department
 from xinyong.audit.log import Actor
@@ -109,6 +111,58 @@ def review_queue(session: Session, department_id: int | None = None) -> list[Rec
     if department_id is not None:
         query = query.where(Record.department_id == department_id)
     return list(session.execute(query.order_by(Record.decision_date, Record.id)).scalars())
+
+
+def awaiting_request(
+    session: Session, department_id: int | None = None, limit: int = 200
+) -> tuple[list[Record], int]:
+    """Dual-publicity records a department may still send for review (uploaded, or returned
+    by the reviewer), oldest decision first; with their total."""
+    where: list[ColumnElement[bool]] = [
+        Record.is_current.is_(True),
+        Record.item.in_(DUAL_PUBLICITY),
+        Record.publication_state.in_(("uploaded", "rejected")),
+    ]
+    if department_id is not None:
+        where.append(Record.department_id == department_id)
+    total = session.scalar(select(func.count()).select_from(Record).where(*where)) or 0
+    rows = session.execute(
+        select(Record).where(*where).order_by(Record.decision_date, Record.id).limit(limit)
+    ).scalars()
+    return list(rows), total
+
+
+def published_by_number(session: Session, number: str, limit: int = 20) -> list[Record]:
+    """Published dual-publicity records whose document number (文书号) contains ``number``."""
+    text = number.strip()
+    if not text:
+        return []
+    # The fields are one JSON array (its text with or without \\u escapes): a text match
+    # narrows the rows, the field itself decides.
+    stored = cast(Record.stored_values, String)
+    matches = [stored.like(_like(form), escape="\\") for form in {text, json.dumps(text)[1:-1]}]
+    rows = session.execute(
+        select(Record)
+        .where(
+            Record.is_current.is_(True),
+            Record.item.in_(DUAL_PUBLICITY),
+            Record.publication_state == "published",
+            or_(*matches),
+        )
+        .order_by(Record.decision_date.desc(), Record.id.desc())
+    ).scalars()
+    found = []
+    for record in rows:
+        fields = record.fields
+        if text in str(fields.get("CF_WSH") or fields.get("XK_WSH") or ""):
+            found.append(record)
+            if len(found) == limit:
+                break
+    return found
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @dataclass

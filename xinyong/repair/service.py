@@ -31,6 +31,9 @@ class RepairError(ValueError):
     """A repair request that cannot be served; the message is in Chinese."""
 
 
+OPEN_STATES = ("submitted", "accepted")
+
+
 @dataclass(frozen=True)
 class Condition:
     name: str
@@ -107,6 +110,12 @@ def apply_for_repair(
         raise RepairError(f"“{record.item}”类信息不适用信用修复")
     if record.status != "active":
         raise RepairError("该记录当前不在公示状态，无需修复")
+    pending = open_application(session, record.record_key)
+    if pending is not None:
+        raise RepairError(
+            f"该信息已有办理中的信用修复申请（受理编号 {pending.tracking_code}），"
+            "请勿重复申请，可凭受理编号查询进度"
+        )
     conditions = eligibility(session, record, obligations_attested, commitment_code, today)
     application = RepairApplication(
         tracking_code=tracking_code("XF", today),
@@ -204,11 +213,23 @@ def repair_notice(record: Record, subject_name: str, city: str) -> str:
     )
 
 
+def open_application(session: Session, record_key: str) -> RepairApplication | None:
+    """The repair application of the record still being handled (submitted or accepted)."""
+    return session.execute(
+        select(RepairApplication)
+        .where(
+            RepairApplication.record_key == record_key,
+            RepairApplication.state.in_(OPEN_STATES),
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+
+
 def queue(session: Session) -> list[RepairApplication]:
     return list(
         session.execute(
             select(RepairApplication)
-            .where(RepairApplication.state.in_(("submitted", "accepted")))
+            .where(RepairApplication.state.in_(OPEN_STATES))
             .order_by(RepairApplication.due_date.nulls_first(), RepairApplication.id)
         ).scalars()
     )

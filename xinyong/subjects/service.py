@@ -167,15 +167,24 @@ MIN_FRAGMENT = 2
 
 
 def search_subjects(
-    session: Session, query: str, include_persons: bool, limit: int = 20, offset: int = 0
+    session: Session,
+    query: str,
+    include_persons: bool,
+    limit: int = 20,
+    offset: int = 0,
+    kind: str | None = None,
+    region: str | None = None,
 ) -> tuple[list[Subject], int]:
-    """Subjects whose code equals ``query`` or whose name (current or former) contains it."""
+    """Subjects whose code equals ``query`` or whose name (current or former) contains it;
+    only those of ``kind`` and in the district ``region`` when given."""
     text = query.strip()
     exact = find_subject(session, text)
     if exact is not None:
         if exact.kind == NATURAL_PERSON and not include_persons:
             return [], 0
-        return [exact], 1
+        if (kind and exact.kind != kind) or (region and exact.region != region):
+            return [], 0
+        return ([exact], 1) if offset == 0 else ([], 1)
     if len(text) < MIN_FRAGMENT:
         raise SubjectError(f"查询词“{text}”过短：名称片段至少需要{MIN_FRAGMENT}个字")
     # Every name a subject has had, its current one included, is in subject_names: one scan
@@ -184,6 +193,10 @@ def search_subjects(
     statement = select(Subject.id, func.length(Subject.name)).where(Subject.id.in_(named))
     if not include_persons:
         statement = statement.where(Subject.kind != NATURAL_PERSON)
+    if kind:
+        statement = statement.where(Subject.kind == kind)
+    if region:
+        statement = statement.where(Subject.region == region)
     matches = sorted(session.execute(statement).all(), key=lambda row: (row[1], row[0]))
     page = [sid for sid, _ in matches[offset : offset + limit]]
     found = {

@@ -53,6 +53,7 @@ from xinyong.safety.uploads import store_upload
 from xinyong.settings import get_settings
 from xinyong.subjects.models import Subject
 from xinyong.subjects.service import find_subject
+from xinyong.workbench.audit_view import action_label, local_time
 from xinyong.workdays import working_days_between
 from xinyong.workflow import TransitionError, machines
 
@@ -186,15 +187,6 @@ def dashboard(
     return page(request, "dashboard.html", user, counts=counts)
 
 
-@router.get("/publications", response_class=HTMLResponse)
-def publications(
-    request: Request, user: User = Depends(staff), db: Session = Depends(get_db)
-) -> HTMLResponse:
-    queue = lifecycle.review_queue(db, _own_department(request))
-    names = _subject_names(db, [r.subject_id for r in queue])
-    return page(request, "publications.html", user, queue=queue, names=names)
-
-
 def _act(
     request: Request,
     user: User,
@@ -211,28 +203,6 @@ def _act(
         return page(request, "message.html", user, status=409, message=str(exc))
     db.commit()
     return RedirectResponse(target, status_code=303)
-
-
-@router.post("/publications/{record_id}")
-def publication_action(
-    request: Request,
-    record_id: Id,
-    action: str = Form(...),
-    reason: str = Form(""),
-    csrf_token: str = Form(""),
-    user: User = Depends(staff),
-    db: Session = Depends(get_db),
-) -> Response:
-    actor = _actor(user, request)
-
-    def run() -> None:
-        if action == "approve":
-            lifecycle.review(db, record_id, actor, True, reason or None)
-            lifecycle.publish(db, record_id, actor)
-        else:
-            lifecycle.review(db, record_id, actor, False, reason)
-
-    return _act(request, user, db, csrf_token, "/workbench/publications", run)
 
 
 def _dispatch(
@@ -372,7 +342,16 @@ def audit(
         db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(200)).scalars().all()
     )
     count, problems = verify_chain(db)
-    return page(request, "audit.html", user, entries=entries, count=count, problems=problems)
+    return page(
+        request,
+        "audit.html",
+        user,
+        entries=entries,
+        count=count,
+        problems=problems,
+        action_label=action_label,
+        local_time=local_time,
+    )
 
 
 def _own_department(request: Request) -> int | None:
