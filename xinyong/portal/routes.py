@@ -14,6 +14,7 @@ from xinyong.api.deps import catalog_dep, get_db
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.evaluation.views import public_grades
+from xinyong.graph.risk import related_risks, with_company_name
 from xinyong.graph.service import actual_controller
 from xinyong.objections.grades import disputed_models
 from xinyong.permissions import Audience, Principal
@@ -74,9 +75,17 @@ def subject_page(
         return render(request, "not_found.html", status=404, code=code)
     names = {code: item.name for code, item in catalog.items.items()}
     control = actual_controller(db, detail["ref"], catalog, today())
-    grades = shown_grades(db, detail["code"]) if detail["kind"] != "natural_person" else []
+    organisation = detail["kind"] != "natural_person"
+    grades = shown_grades(db, detail["code"]) if organisation else []
+    related = related_risks(db, [detail["code"]], today()) if organisation else {}
     return render(
-        request, "subject.html", s=detail, item_names=names, control=control, grades=grades
+        request,
+        "subject.html",
+        s=detail,
+        item_names=names,
+        control=control,
+        grades=grades,
+        related=with_company_name(related.get(detail["code"], []), detail["name"]),
     )
 
 
