@@ -15,7 +15,7 @@ from xinyong.audit.log import Actor
 from xinyong.ingest.pipeline import ingest_file
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "graph"))  # the graph tests' CSV rows
-from graph_files import (  # noqa: E402
+from graph_files import (
     COMPANY,
     PERSON_ID,
     company_name,
