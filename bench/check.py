@@ -7,6 +7,10 @@ Loads N subjects (valid USCCs) and M records (about 0.5% black list, 2% red list
 penalties) into a fresh PostgreSQL database with server-side generation, starts
 `uvicorn --workers 1`, and drives it with wrk (Debian package `wrk`). Prints requests/s,
 the ratio check/healthz (target >= 0.5) and the check p99 latency (target <= 20 ms).
+
+Every subject also gets a 60% holder (every fifth a second one with 40%) in graph_edges, so
+that the related-party risk of each check (xinyong.graph.risk) walks majority chains
+(``--no-graph`` leaves the graph empty).
 """
 
 from __future__ import annotations
@@ -78,7 +82,19 @@ def admin(statement: str) -> None:
     engine.dispose()
 
 
-def load(url: str, subjects: int, records: int) -> tuple[list[str], str]:
+# One holding per subject (a 60% holder: every check walks a chain of control), a second one
+# (40%) for every fifth; each edge's record is a distinct current record (uq record, kind).
+EDGES_SQL = """
+INSERT INTO graph_edges (record_id, item, kind, source_key, source_kind, source_name,
+    target_key, target_id, ratio, controls)
+SELECT s.id + :offset, 'shareholder', 'holding', h.uscc, 'enterprise', h.name, s.uscc, s.id,
+    :ratio, false
+FROM subjects s JOIN subjects h ON h.id = 1 + (s.id::bigint * :step) % :subjects
+WHERE s.uscc IS NOT NULL AND s.id % :every = 0
+"""
+
+
+def load(url: str, subjects: int, records: int, graph: bool = True) -> tuple[list[str], str]:
     upgrade(url)
     engine = make_engine(url)
     maker = IdentityMaker(random.Random(5))
@@ -125,6 +141,19 @@ def load(url: str, subjects: int, records: int) -> tuple[list[str], str]:
             )
         for statement in rebuild:
             conn.execute(text(statement))
+        if graph:
+            assert records >= 2 * subjects, "the graph's edges need 2 records per subject"
+            for offset, ratio, step, every in ((0, 0.6, 31, 1), (subjects, 0.4, 97, 5)):
+                conn.execute(
+                    text(EDGES_SQL),
+                    {
+                        "offset": offset,
+                        "ratio": ratio,
+                        "step": step,
+                        "every": every,
+                        "subjects": subjects,
+                    },
+                )
         conn.execute(text("ANALYZE"))
     print(f"loaded {subjects} subjects, {records} records in {time.perf_counter() - started:.0f}s")
     engine.dispose()
@@ -232,6 +261,7 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--no-graph", action="store_true", help="no graph edges")
     parser.add_argument(
         "--keep",
         metavar="NAME",
@@ -269,7 +299,7 @@ def main() -> None:
 
 def fresh(url: str, database: str, args: argparse.Namespace) -> tuple[list[str], str]:
     admin(f'CREATE DATABASE "{database}"')
-    return load(url, args.subjects, args.records)
+    return load(url, args.subjects, args.records, not args.no_graph)
 
 
 def kept(url: str, database: str, args: argparse.Namespace) -> tuple[list[str], str]:
@@ -280,7 +310,7 @@ def kept(url: str, database: str, args: argparse.Namespace) -> tuple[list[str], 
         return data["codes"], data["key"]
     admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{database}"')
-    codes, key = load(url, args.subjects, args.records)
+    codes, key = load(url, args.subjects, args.records, not args.no_graph)
     sample = random.Random(9).sample(codes, min(2000, len(codes)))
     saved.write_text(json.dumps({"codes": sample, "key": key}), encoding="utf-8")
     return sample, key

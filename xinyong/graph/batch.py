@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.graph.control import analyse_indexed, index, stakes_of
+from xinyong.graph.control import ControlResult, Stake, analyse_indexed, index, stakes_of
 from xinyong.graph.models import HOLDING, GraphEdge
 from xinyong.graph.query import _COLUMNS, Edge, GraphView
 from xinyong.graph.service import public_id
@@ -27,17 +27,30 @@ def visible_holdings(session: Session, view: GraphView) -> list[Edge]:
     return [Edge(*row) for row in rows if row.record_id in shown]
 
 
-def analyse_all(session: Session, view: GraphView) -> Iterator[dict[str, Any]]:
-    """For every organisation with holders: its actual controller and why (persons by their
-    ``P…`` reference, never their ID numbers)."""
+def holdings_and_stakes(
+    session: Session, view: GraphView
+) -> tuple[list[Edge], dict[str, dict[str, Stake]]]:
+    """Every visible holding edge and the stakes they make, by company and holder."""
     edges = visible_holdings(session, view)
     totals: dict[str, Decimal] = {}
     for edge in edges:
         if edge.subscribed_wan is not None:
             totals[edge.target] = totals.get(edge.target, Decimal(0)) + edge.subscribed_wan
-    holders_of = index(stakes_of(edges, totals))
+    return edges, index(stakes_of(edges, totals))
+
+
+def results(holders_of: dict[str, dict[str, Stake]]) -> Iterator[ControlResult]:
+    """The control analysis of every organisation with holders, in code order."""
     for target in sorted(holders_of):
-        result = analyse_indexed(target, holders_of)
+        yield analyse_indexed(target, holders_of)
+
+
+def analyse_all(session: Session, view: GraphView) -> Iterator[dict[str, Any]]:
+    """For every organisation with holders: its actual controller and why (persons by their
+    ``P…`` reference, never their ID numbers)."""
+    _, holders_of = holdings_and_stakes(session, view)
+    for result in results(holders_of):
+        target = result.target
         c = result.controller
         yield {
             "subject": public_id(target),

@@ -28,6 +28,7 @@ from xinyong.audit.log import Actor, Event, append_events, write_with_events
 from xinyong.clock import utcnow
 from xinyong.db.engine import session_factory
 from xinyong.db.rows import insert_rows
+from xinyong.graph.risk import related_risks, related_risks_async, with_company_name
 from xinyong.measures.lookup import (
     Found,
     Query,
@@ -162,6 +163,7 @@ def _unknown_code(query: Query) -> dict[str, Any]:
         "hits": [],
         "grades": [],
         "measures": [],
+        "related_risks": [],
     }
 
 
@@ -178,6 +180,7 @@ def _not_unique(query: Query, candidates: tuple[Found, ...]) -> dict[str, Any]:
         "hits": [],
         "grades": [],
         "measures": [],
+        "related_risks": [],
     }
 
 
@@ -198,6 +201,7 @@ def _answer(query: Query, subject: Found, matter: str) -> dict[str, Any]:
         "hits": subject.hits,
         "grades": grades,
         "measures": measures,
+        "related_risks": with_company_name(subject.related, subject.name),
     }
 
 
@@ -234,7 +238,9 @@ def _resolve_all(
     coded = by_code(session, queries.values(), today)
     named = _resolve_names(session, queries)
     missing = _missing_hits(coded, named)
-    return _combine(queries, coded, named, by_id(session, missing, today))
+    resolved = _combine(queries, coded, named, by_id(session, missing, today))
+    _attach_risks(resolved, related_risks(session, _companies(resolved), today))
+    return resolved
 
 
 async def _resolve_all_async(
@@ -247,7 +253,20 @@ async def _resolve_all_async(
     if any(not q.valid_code for q in queries.values()):
         named = await asyncio.to_thread(_resolve_names_in_session, engine, queries)
     missing = _missing_hits(coded, named)
-    return _combine(queries, coded, named, await by_id_async(connection, missing, today))
+    resolved = _combine(queries, coded, named, await by_id_async(connection, missing, today))
+    _attach_risks(resolved, await related_risks_async(connection, _companies(resolved), today))
+    return resolved
+
+
+def _companies(resolved: dict[str, _Resolution]) -> set[str]:
+    return {r.subject.uscc for r in resolved.values() if r.subject and r.subject.uscc}
+
+
+def _attach_risks(resolved: dict[str, _Resolution], risks: dict[str, list[dict[str, Any]]]) -> None:
+    """Each resolved company's related risks (one list per subject, however often named)."""
+    for res in {id(r.subject): r.subject for r in resolved.values() if r.subject}.values():
+        if res.uscc in risks and not res.related:
+            res.related.extend(risks[res.uscc])
 
 
 def _resolve_names(session: Session, queries: dict[str, Query]) -> dict[str, _Resolution]:

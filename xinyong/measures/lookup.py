@@ -73,6 +73,8 @@ class Found:
     person_id_enc: str | None = None
     hits: list[dict[str, Any]] = field(default_factory=list, compare=False)
     grades: str | None = field(default=None, compare=False)  # "model:grade,..." (evaluation)
+    # related parties on a serious list (xinyong.graph.risk), set by the check
+    related: list[dict[str, Any]] = field(default_factory=list, compare=False)
 
     @classmethod
     def of(cls, subject: Subject) -> Found:

@@ -15,6 +15,7 @@ from xinyong.api.params import Page
 from xinyong.catalog.registry import Catalog
 from xinyong.clock import today
 from xinyong.evaluation.views import public_grades
+from xinyong.graph.risk import related_risks, with_company_name
 from xinyong.graph.service import actual_controller
 from xinyong.objections.grades import disputed_models
 from xinyong.permissions import Principal
@@ -77,7 +78,9 @@ def subject_page(
         return render(request, "not_found.html", status=404, code=code)
     names = {code: item.name for code, item in catalog.items.items()}
     control = actual_controller(db, detail["ref"], catalog, today())
-    grades = shown_grades(db, detail["code"]) if detail["kind"] != "natural_person" else []
+    organisation = detail["kind"] != "natural_person"
+    grades = shown_grades(db, detail["code"]) if organisation else []
+    related = related_risks(db, [detail["code"]], today()) if organisation else {}
     token = csrf.token_for(request)
     response = render(
         request,
@@ -89,6 +92,7 @@ def subject_page(
         token=token,
         verdict=credit_status(detail, grades),
         sections=sections(detail, catalog, item, page),
+        related=with_company_name(related.get(detail["code"], []), detail["name"]),
     )
     csrf.remember(response, token)
     return response

@@ -107,6 +107,33 @@ class CheckOut(BaseModel):
                                     "because_of_records": [88],
                                 }
                             ],
+                            "related_risks": [
+                                {
+                                    "party": {
+                                        "id": "91440500MA4UXQ5K3A",
+                                        "name": "示范市鸿泰控股集团有限公司",
+                                        "code": "91440500MA4UXQ5K3A",
+                                        "kind": "organization",
+                                    },
+                                    "relations": ["controller"],
+                                    "relation_label": "控制人",
+                                    "path": [
+                                        {
+                                            "id": "91440500MA4UXQ5K3A",
+                                            "name": "示范市鸿泰控股集团有限公司",
+                                        },
+                                        {
+                                            "id": "914405007080295548",
+                                            "name": "示范市鸿泰贸易有限公司",
+                                        },
+                                    ],
+                                    "record_id": 97,
+                                    "list_type": "black_list",
+                                    "list_name": "严重失信主体名单",
+                                    "since": "2026-03-02",
+                                    "until": "2029-03-01",
+                                }
+                            ],
                         }
                     ],
                 }
@@ -117,7 +144,11 @@ class CheckOut(BaseModel):
     check_id: str
     matter: str
     results: list[dict[str, Any]] = Field(
-        description="每个主体的结论 advice：restrict 限制、incentivise 激励、note 提示、clear 无"
+        description=(
+            "每个主体的结论 advice：restrict 限制、incentivise 激励、note 提示、clear 无；"
+            "related_risks：控制人、股东或法定代表人列入严重失信名单的关联方风险及关系路径"
+            "（不改变 advice，奖惩措施只针对主体本身）"
+        )
     )
 
 
