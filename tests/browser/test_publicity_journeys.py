@@ -50,7 +50,7 @@ def test_clerk_uploads_requests_reviewer_approves_in_bulk_and_the_public_sees_th
     path = write_csv(tmp_path / "penalties.csv", rows)
     _login(page, live_server, "clerk")
     page.goto(f"{live_server}/workbench/upload")
-    page.get_by_label("文件（CSV、XLSX 或 JSON Lines）").set_input_files(str(path))
+    page.get_by_label("文件（CSV、XLSX、JSON Lines 或 JSON）").set_input_files(str(path))
     page.get_by_role("button", name="上传并校验").click()
     assert "接收3行" in page.locator("#batch-result").inner_text()
 

@@ -81,6 +81,8 @@ def test_the_graph_pans_zooms_and_opens_a_node_at_desktop_width(
     zoom = page.evaluate("window.subjectGraph.zoom()")
     box = page.locator("#subject-graph").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # the full-page screenshot stretched the viewport for a moment: measure the box again
+    page.evaluate("window.subjectGraph.resize()")
     page.mouse.wheel(0, -300)
     page.wait_for_function("z => window.subjectGraph.zoom() > z", arg=zoom)
     pan = page.evaluate("window.subjectGraph.pan()")

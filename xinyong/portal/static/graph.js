@@ -68,6 +68,11 @@
       if (link && event.target.data("root") !== "yes") { window.location.assign(link); }
     });
     window.subjectGraph = cy; // for the browser test and for the curious
+    // Cytoscape caches where its box is on the page; content above it that grows after
+    // start-up (fonts, sections) moves the box, so it measures again before each gesture.
+    box.addEventListener("pointerenter", function () { cy.resize(); });
+    window.addEventListener("load", function () { cy.resize(); });
+    if (document.fonts) { document.fonts.ready.then(function () { cy.resize(); }); }
     var shown = graph.nodes.length + " 个节点，" + graph.edges.length + " 条关系";
     status.textContent = graph.truncated ? shown + "（关系过多，仅显示部分）" : shown;
     box.setAttribute("data-ready", "yes");
