@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import date, timedelta
 
 import click
 
@@ -43,8 +44,32 @@ def demo(count: int, seed: int) -> None:
         f"演示城市“{settings.city_name}”已载入：{result.departments}个部门，"
         f"{result.subjects}个主体，{result.records}条信用记录，用时{result.seconds:.1f}秒"
     )
+    _analyse(today())
     _print_logins()
     _print_lending(lending)
+
+
+def _analyse(day: date) -> None:
+    """What the nightly jobs would have left: grades under every model, the day's warnings
+    and the last three months' monitoring indicators, so the screens have something to show."""
+    from xinyong.cli.common import cli_actor
+    from xinyong.evaluation.service import run_evaluation
+    from xinyong.monitoring.compute import compute_month
+    from xinyong.warning.detect import run_warnings
+
+    actor = cli_actor()
+    with session_scope() as session:
+        graded = run_evaluation(session, actor, day)
+        warned = run_warnings(session, day, actor)
+        first = day.replace(day=1)
+        for back in (3, 2, 1):
+            month = (first - timedelta(days=28 * back)).strftime("%Y-%m")
+            compute_month(session, actor, month)
+    grades = sum(m["subjects"] for m in graded.models)
+    click.echo(
+        f"已按 {len(graded.models)} 个评价模型评价 {grades} 次，"
+        f"生成信用预警 {warned.get('new', 0)} 条，计算近三个月城市信用监测指标"
+    )
 
 
 def _print_logins() -> None:
