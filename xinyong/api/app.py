@@ -174,10 +174,13 @@ def create_served_app() -> FastAPI:
     return create_app(access_log=True)
 
 
+MACHINE_PATHS = frozenset({"/metrics", "/readyz"})  # read by programs: JSON refusals too
+
+
 def _refusal(request: Request, exc: PermissionDenied) -> Response:
     """401/403 with the Chinese reason: JSON for the API, a page (or the login) elsewhere."""
     path = request.url.path
-    if path.startswith("/api/"):
+    if path.startswith("/api/") or path in MACHINE_PATHS:
         headers = {"WWW-Authenticate": "X-API-Key"} if exc.status == 401 else {}
         headers |= exc.headers or {}
         return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)

@@ -10,13 +10,17 @@ an electronic-seal authority (GB/T 38540, SM2) would replace it; not done.]
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -40,6 +44,21 @@ with warnings.catch_warnings():  # pyHanko imports DSA, which cryptography calls
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 _P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
+
+
+T = TypeVar("T")
+
+
+def outside_event_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``function`` (pyHanko's sync API, which runs its own event loop with
+    ``asyncio.run``) in a thread of its own when this thread already runs a loop (an async
+    caller, or a test session driving a browser), else here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def signing_key(secret: bytes) -> ec.EllipticCurvePrivateKey:
@@ -147,7 +166,9 @@ def sign_pdf(pdf: bytes, number: str, at: datetime) -> bytes:
         location=get_settings().city_name,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    signed = signers.sign_pdf(writer, meta, signer=chosen.signer, timestamper=None)
+    signed = outside_event_loop(
+        signers.sign_pdf, writer, meta, signer=chosen.signer, timestamper=None
+    )
     return signed.getvalue()
 
 
@@ -182,7 +203,9 @@ def verify_signature(data: bytes, certificate_pem_bytes: bytes) -> SignatureChec
     if len(signatures) != 1:
         return SignatureCheck(False, f"应有 1 个签名，实有 {len(signatures)} 个")
     try:
-        status = validate_pdf_signature(signatures[0], ValidationContext(trust_roots=[root]))
+        status = outside_event_loop(
+            validate_pdf_signature, signatures[0], ValidationContext(trust_roots=[root])
+        )
     except Exception as exc:
         return SignatureCheck(False, f"签名无法验证：{exc}")
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else None

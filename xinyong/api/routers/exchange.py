@@ -214,7 +214,7 @@ def overdue_items(
     "/exchange/queue", response_model=RowsOut, summary="本部门被上级平台退回的数据（含原因）"
 )
 def queue(
-    department_id: int | None = Query(None, description="信用办可查看指定部门；部门只看本部门"),
+    department_id: Id | None = Query(None, description="信用办可查看指定部门；部门只看本部门"),
     db: Session = Depends(get_db),
     caller: Caller = Depends(get_caller),
 ) -> dict[str, Any]:

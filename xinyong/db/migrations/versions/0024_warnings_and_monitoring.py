@@ -118,8 +118,9 @@ def downgrade() -> None:
     op.drop_table("monitoring_rows")
     op.drop_table("monitoring_values")
     op.drop_table("warnings")
-    with op.batch_alter_table("subjects") as batch:
-        batch.drop_index("ix_subjects_district")
-        batch.drop_index("ix_subjects_industry")
-        batch.drop_column("district")
-        batch.drop_column("industry")
+    # Not a batch: on SQLite a batch copies ``subjects`` and drops it, which the foreign keys
+    # of every table holding subjects refuse. SQLite (3.35+) drops a column in place.
+    op.drop_index("ix_subjects_district", table_name="subjects")
+    op.drop_index("ix_subjects_industry", table_name="subjects")
+    op.execute("ALTER TABLE subjects DROP COLUMN district")
+    op.execute("ALTER TABLE subjects DROP COLUMN industry")
